@@ -1,0 +1,228 @@
+"""Rep counting and hold timing: small hysteresis state machines.
+
+Both take one feature value (or None when it cannot be measured) and the
+frame time, and return events. They never look at the wall clock.
+
+Orientation: a motion whose ``enter`` is ``below`` (a squat's knee angle) is
+handled by negating values and thresholds, so the machines below only deal
+with "higher = further into the position".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from formcheck.results import Event, HoldEnded, HoldStarted, PartialRep, Phase, RepCompleted
+from formcheck.spec import MotionSpec
+
+
+def _sign(m: MotionSpec) -> float:
+    return 1.0 if m.enter.direction == "above" else -1.0
+
+
+@dataclass(slots=True)
+class _Rep:
+    start_s: float
+    start_g: float  # oriented value at rest when the movement began
+    peak_g: float
+    top_s: float | None = None
+
+
+class RepCounter:
+    """Phases and reps of one motion.
+
+    REST --(past exit, toward enter)--> RISING --(past enter)--> TOP
+    TOP --(below the middle of the dead band)--> LOWERING --(past exit)--> REST
+    LOWERING --(past enter again)--> TOP
+
+    A rep counts when it returns to rest after reaching the top, lasted at
+    least ``min_duration_s`` and moved at least ``min_range`` from its rest
+    value. A movement that leaves rest by ``min_range`` but returns without
+    reaching the top is a :class:`PartialRep`. :meth:`finish` counts a rep
+    that reached the top even if the clip ends during the return.
+    """
+
+    def __init__(self, motion: MotionSpec, side: str | None = None) -> None:
+        self.motion = motion
+        self.side = side
+        s = _sign(motion)
+        self._s = s
+        self._enter = s * motion.enter.value
+        self._exit = s * motion.exit.value
+        self._mid = (self._enter + self._exit) / 2
+        self.phase = Phase.UNKNOWN
+        self.reps = 0
+        self._rest_g: float | None = None  # lowest oriented value seen at rest
+        self._attempt_peak: float | None = None  # a lift still inside the rest zone
+        self._rep: _Rep | None = None
+        self.last_rep: RepCompleted | None = None
+
+    @property
+    def in_position(self) -> bool:
+        """Entered the active position and not yet back past exit."""
+        return self.phase in (Phase.TOP, Phase.LOWERING)
+
+    @property
+    def rep_start_s(self) -> float | None:
+        """Start time of the movement under way; identifies it."""
+        return None if self._rep is None else self._rep.start_s
+
+    @property
+    def rep_start_value(self) -> float | None:
+        return None if self._rep is None else self._s * self._rep.start_g
+
+    @property
+    def rep_peak_value(self) -> float | None:
+        return None if self._rep is None else self._s * self._rep.peak_g
+
+    def step(self, value: float | None, t_s: float) -> list[Event]:
+        if value is None:
+            return []  # hold the state: nothing can be concluded
+        g = self._s * value
+        events: list[Event] = []
+        if self.phase is Phase.UNKNOWN:
+            # A session can start in the active position (clip starts mid-rep).
+            if g >= self._enter:
+                self.phase = Phase.TOP
+                self._rep = _Rep(start_s=t_s, start_g=self._exit, peak_g=g, top_s=t_s)
+            elif g >= self._exit:
+                self.phase = Phase.RISING
+                self._rep = _Rep(start_s=t_s, start_g=self._exit, peak_g=g)
+            else:
+                self.phase = Phase.REST
+                self._rest_g = g
+            return events
+        if self.phase is Phase.REST:
+            self._rest_g = g if self._rest_g is None else min(self._rest_g, g)
+            # A lift that stays inside the rest zone but clearly leaves the
+            # rest value (a bridge that never gets past the dead band).
+            if g - self._rest_g >= self.motion.min_range > 0:
+                self._attempt_peak = max(self._attempt_peak or g, g)
+            elif self._attempt_peak is not None and g - self._rest_g <= self.motion.min_range / 3:
+                events.append(PartialRep(t_s, self.side, t_s, self._s * self._attempt_peak))
+                self._attempt_peak = None
+                self._rest_g = g
+            if g >= self._exit:
+                self._attempt_peak = None
+                self.phase = Phase.RISING
+                self._rep = _Rep(start_s=t_s, start_g=self._rest_g, peak_g=g)
+                if g >= self._enter:
+                    self.phase, self._rep.top_s = Phase.TOP, t_s
+            return events
+        rep = self._rep
+        assert rep is not None
+        rep.peak_g = max(rep.peak_g, g)
+        if self.phase is Phase.RISING:
+            if g >= self._enter:
+                self.phase, rep.top_s = Phase.TOP, t_s
+            elif g < self._exit:
+                if rep.peak_g - rep.start_g >= self.motion.min_range:
+                    events.append(PartialRep(t_s, self.side, rep.start_s, self._s * rep.peak_g))
+                self._to_rest(g)
+        elif self.phase is Phase.TOP:
+            if g < self._mid:
+                self.phase = Phase.LOWERING
+            if g < self._exit:
+                events += self._complete(t_s, g)
+        elif self.phase is Phase.LOWERING:
+            if g >= self._enter:
+                self.phase = Phase.TOP
+            elif g < self._exit:
+                events += self._complete(t_s, g)
+        return events
+
+    def _to_rest(self, g: float) -> None:
+        self.phase = Phase.REST
+        self._rep = None
+        self._rest_g = g
+        self._attempt_peak = None
+
+    def _complete(self, t_s: float, g: float, at_end: bool = False) -> list[Event]:
+        rep = self._rep
+        assert rep is not None and rep.top_s is not None
+        rom = rep.peak_g - rep.start_g
+        ok = rom >= self.motion.min_range and (t_s - rep.start_s) >= self.motion.min_duration_s
+        self._to_rest(g)
+        if not ok:
+            return []
+        self.reps += 1
+        ev = RepCompleted(
+            t_s=t_s,
+            side=self.side,
+            index=self.reps,
+            start_s=rep.start_s,
+            top_s=rep.top_s,
+            end_s=t_s,
+            peak=self._s * rep.peak_g,
+            rom=rom,
+            at_clip_end=at_end,
+        )
+        self.last_rep = ev
+        return [ev]
+
+    def finish(self, t_s: float) -> list[Event]:
+        """Close the set: a rep that reached the top counts even mid-return."""
+        if self.in_position and self._rep is not None and self._rep.top_s is not None:
+            return self._complete(t_s, self._rep.peak_g, at_end=True)
+        return []
+
+
+class HoldTimer:
+    """Time spent in the active position while form is correct.
+
+    Time counts only on frames that are in position *and* good (no active
+    fault, when the spec requires form). A gap (out of position, a fault, no
+    person) shorter than ``tolerance_s`` is bridged: the hold goes on but the
+    gap does not count. A longer gap ends the hold. A hold of at least
+    ``min_s`` counted seconds is a counted hold.
+    """
+
+    def __init__(self, min_s: float, tolerance_s: float, side: str | None = None) -> None:
+        self.min_s = min_s
+        self.tolerance_s = tolerance_s
+        self.side = side
+        self.held_s = 0.0
+        self.best_s = 0.0
+        self._start_s: float | None = None
+        self._last_good_s: float | None = None
+        self._prev_t: float | None = None
+        self._prev_good = False
+
+    @property
+    def active(self) -> bool:
+        return self._start_s is not None
+
+    def step(self, good: bool, t_s: float) -> list[Event]:
+        events: list[Event] = []
+        prev_t, prev_good = self._prev_t, self._prev_good
+        self._prev_t, self._prev_good = t_s, good
+        if good:
+            if self._start_s is None:
+                self._start_s, self.held_s = t_s, 0.0
+                events.append(HoldStarted(t_s, self.side))
+            elif prev_good and prev_t is not None:
+                self.held_s += t_s - prev_t
+            self._last_good_s = t_s
+        elif (
+            self._start_s is not None
+            and self._last_good_s is not None
+            and (t_s - self._last_good_s > self.tolerance_s)
+        ):
+            events += self._end(self._last_good_s)
+        return events
+
+    def _end(self, t_s: float) -> list[Event]:
+        assert self._start_s is not None
+        counted = self.held_s >= self.min_s
+        if counted:
+            self.best_s = max(self.best_s, self.held_s)
+        ev = HoldEnded(t_s, self.side, self._start_s, self.held_s, counted)
+        self._start_s, self._last_good_s = None, None
+        self.held_s = 0.0
+        return [ev]
+
+    def finish(self, t_s: float) -> list[Event]:
+        if self._start_s is None:
+            return []
+        end = self._last_good_s if self._last_good_s is not None else t_s
+        return self._end(end)

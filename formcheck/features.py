@@ -1,0 +1,246 @@
+"""Per-frame features of a spec, with visibility gating.
+
+A :class:`FeatureExtractor` resolves a spec's side-relative references
+(``near:knee``, ``working:hip``, ``mid:hip``) and turns each PoseFrame into a
+value per feature, or ``None`` with the reason it cannot be measured (a joint
+not visible enough, outside the image, or a feature not measurable from this
+camera view). Nothing here guesses: a missing value stays missing.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from formcheck import geometry
+from formcheck.landmarks import Landmark, PoseFrame
+from formcheck.spec import ExerciseSpec, FeatureSpec, PointRef
+
+#: Landmarks used to decide which side of the body faces the camera.
+_NEAR_VOTE_PARTS = ("shoulder", "hip", "knee", "ankle")
+
+
+def sided(part: str, side: str) -> Landmark:
+    """``sided('knee', 'left')`` -> ``Landmark.LEFT_KNEE``."""
+    return Landmark[f"{side}_{part}".upper()]
+
+
+def other(side: str) -> str:
+    return "right" if side == "left" else "left"
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureValues:
+    """Values by feature name; ``reasons`` says why a value is None."""
+
+    values: dict[str, float | None]
+    reasons: dict[str, str]
+
+
+class NearSideResolver:
+    """Decides once which body side is nearer the camera, by vote over early frames.
+
+    Each confident frame votes for the side whose key landmarks are more
+    visible (ties broken by world depth: smaller z is nearer). The decision is
+    fixed after ``frames_needed`` votes; until then the running majority is used.
+    """
+
+    def __init__(self, frames_needed: int = 15) -> None:
+        self.frames_needed = frames_needed
+        self._votes: list[str] = []
+        self.decided: str | None = None
+
+    def update(self, pose: PoseFrame) -> str:
+        if self.decided is not None:
+            return self.decided
+        vis = {
+            s: np.mean([pose.visibility[sided(p, s)] for p in _NEAR_VOTE_PARTS])
+            for s in ("left", "right")
+        }
+        if abs(vis["left"] - vis["right"]) > 0.05:
+            vote = "left" if vis["left"] > vis["right"] else "right"
+        else:
+            z = {
+                s: np.nanmean([pose.world[sided(p, s), 2] for p in _NEAR_VOTE_PARTS])
+                for s in ("left", "right")
+            }
+            vote = "left" if z["left"] <= z["right"] else "right"
+        self._votes.append(vote)
+        majority = max(("left", "right"), key=self._votes.count)
+        if len(self._votes) >= self.frames_needed:
+            self.decided = majority
+        return majority
+
+
+class ViewClassifier:
+    """Profile (side-on) or frontal (front / foot-end), from shoulder and hip widths.
+
+    ``ratio`` = (shoulder width + hip width) / (2 * torso length), in image
+    pixels. Side-on, the left and right points overlap (ratio well below 0.5);
+    facing the camera, or seen from the feet with the torso foreshortened, they
+    are far apart. A majority over ``window_s`` of frames smooths the decision;
+    ratios in the ambiguous band don't vote.
+    """
+
+    PROFILE_BELOW = 0.45
+    FRONTAL_ABOVE = 0.65
+
+    def __init__(self, window_s: float = 1.5) -> None:
+        self.window_s = window_s
+        self._votes: deque[tuple[float, str]] = deque()
+
+    @staticmethod
+    def ratio(pose: PoseFrame) -> float:
+        xy = pose.xy
+        ls, rs = xy[Landmark.LEFT_SHOULDER], xy[Landmark.RIGHT_SHOULDER]
+        lh, rh = xy[Landmark.LEFT_HIP], xy[Landmark.RIGHT_HIP]
+        widths = geometry.distance(ls, rs) + geometry.distance(lh, rh)
+        torso = geometry.distance((ls + rs) / 2, (lh + rh) / 2)
+        return float(geometry.normalised(widths, 2 * torso))
+
+    def update(self, pose: PoseFrame) -> str | None:
+        """Add a frame; return "profile", "frontal" or None (not yet known)."""
+        r = self.ratio(pose)
+        if np.isfinite(r):
+            if r < self.PROFILE_BELOW:
+                self._votes.append((pose.t_s, "profile"))
+            elif r > self.FRONTAL_ABOVE:
+                self._votes.append((pose.t_s, "frontal"))
+        while self._votes and self._votes[0][0] < pose.t_s - self.window_s:
+            self._votes.popleft()
+        if len(self._votes) < 3:
+            return None
+        kinds = [k for _, k in self._votes]
+        return max(("profile", "frontal"), key=kinds.count)
+
+
+#: Which spec views each classifier result is compatible with.
+VIEW_CLASSES = {
+    "side": ("profile",),
+    "front": ("frontal",),
+    "foot_end": ("frontal",),
+    "oblique": ("profile", "frontal"),
+}
+
+
+def view_for(spec: ExerciseSpec, view_class: str | None) -> str | None:
+    """The first of the spec's views that the observed view class fits, else None."""
+    if view_class is None:
+        return spec.view
+    for v in spec.views:
+        if view_class in VIEW_CLASSES[v]:
+            return v
+    return None
+
+
+def view_instruction(spec: ExerciseSpec) -> str:
+    wanted = {
+        "side": "turn side-on to the camera",
+        "front": "face the camera",
+        "foot_end": "put the camera low at your feet, looking along your body",
+        "oblique": "turn partly toward the camera",
+    }
+    return "Wrong camera view: " + wanted[spec.view] + f" ({spec.camera})"
+
+
+def _part_name(lm: Landmark) -> str:
+    return lm.name.lower().replace("_", " ")
+
+
+class FeatureExtractor:
+    """Computes a spec's features for one session (one side, one view).
+
+    Args:
+        spec: the exercise.
+        working_side: the user's working side for ``working:``/``free:`` refs,
+            or None when the spec has no sides (those refs then fall back to
+            the near side).
+    """
+
+    def __init__(self, spec: ExerciseSpec, working_side: str | None) -> None:
+        self.spec = spec
+        self.working_side = working_side
+        self.near = NearSideResolver()
+
+    def _side_of(self, ref: PointRef, near: str) -> str:
+        if ref.kind == "near":
+            return near
+        if ref.kind == "far":
+            return other(near)
+        working = self.working_side or near
+        return working if ref.kind == "working" else other(working)
+
+    def _point(
+        self, pose: PoseFrame, ref: PointRef, near: str, space: str
+    ) -> tuple[np.ndarray, float, Landmark]:
+        coords = pose.xy if space == "image" else pose.world[:, :2]
+        if ref.kind == "fixed":
+            assert ref.landmark is not None
+            lm = ref.landmark
+            return coords[lm], float(pose.visibility[lm]), lm
+        assert ref.part is not None
+        if ref.kind == "mid":
+            a, b = sided(ref.part, "left"), sided(ref.part, "right")
+            worst = a if pose.visibility[a] <= pose.visibility[b] else b
+            return (
+                (coords[a] + coords[b]) / 2,
+                float(min(pose.visibility[a], pose.visibility[b])),
+                worst,
+            )
+        lm = sided(ref.part, self._side_of(ref, near))
+        return coords[lm], float(pose.visibility[lm]), lm
+
+    def _in_frame(self, pose: PoseFrame, lm: Landmark) -> bool:
+        x, y = pose.xy[lm]
+        w, h = pose.image_size
+        margin = 0.02
+        return bool(-margin * w <= x <= (1 + margin) * w and -margin * h <= y <= (1 + margin) * h)
+
+    def compute(self, pose: PoseFrame, view: str) -> FeatureValues:
+        near = self.near.update(pose)
+        values: dict[str, float | None] = {}
+        reasons: dict[str, str] = {}
+        for name, f in self.spec.features.items():
+            if f.views and view not in f.views:
+                values[name] = None
+                reasons[name] = f"{name} is not measurable from the {view.replace('_', '-')} view"
+                continue
+            val, why = self._one(pose, f, near)
+            values[name] = val
+            if why:
+                reasons[name] = why
+        return FeatureValues(values, reasons)
+
+    def _one(self, pose: PoseFrame, f: FeatureSpec, near: str) -> tuple[float | None, str]:
+        refs = f.points + (f.normalise or ())
+        pts = []
+        for ref in refs:
+            p, vis, lm = self._point(pose, ref, near, f.space)
+            if not self._in_frame(pose, lm):
+                return None, f"{_part_name(lm)} is out of frame"
+            if vis < self.spec.min_visibility or not np.all(np.isfinite(p)):
+                return None, f"{_part_name(lm)} is not visible"
+            pts.append(p)
+        if f.kind == "joint_angle":
+            val = geometry.joint_angle(pts[0], pts[1], pts[2])
+        elif f.kind == "segment_tilt":
+            fn = (
+                geometry.tilt_from_horizontal
+                if f.reference == "horizontal"
+                else (geometry.tilt_from_vertical)
+            )
+            val = fn(pts[0], pts[1])
+        elif f.kind == "height":
+            val = geometry.normalised(
+                geometry.height_above(pts[0], pts[1]), geometry.distance(pts[2], pts[3])
+            )
+        else:  # distance
+            val = geometry.normalised(
+                geometry.distance(pts[0], pts[1]), geometry.distance(pts[2], pts[3])
+            )
+        x = float(val)
+        if not np.isfinite(x):
+            return None, f"{f.name} is undefined (points coincide)"
+        return x, ""

@@ -1,0 +1,71 @@
+"""Pure, vectorised geometry on image or world points.
+
+Every function takes points as arrays whose last axis is the coordinate
+(2 for image pixels, 3 for world metres) and works on one frame ``(2,)`` or a
+series ``(n, 2)`` alike. Image coordinates have y pointing *down*; the
+functions below turn that into "up is positive" where they say so.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+Arr = npt.NDArray[np.float64]
+
+
+def joint_angle(a: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike) -> Arr:
+    """Angle at ``b`` between ``b->a`` and ``b->c`` in degrees, in [0, 180].
+
+    180 means a, b and c lie on a straight line (a straight knee); uses
+    ``atan2(|cross|, dot)``, which stays accurate near 0 and 180 degrees.
+    Returns NaN when a segment has zero length.
+    """
+    u = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    v = np.asarray(c, dtype=float) - np.asarray(b, dtype=float)
+    dot = np.sum(u * v, axis=-1)
+    if u.shape[-1] == 2:
+        cross = np.abs(u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0])
+    else:
+        cross = np.linalg.norm(np.cross(u, v), axis=-1)
+    ok = (np.linalg.norm(u, axis=-1) > 0) & (np.linalg.norm(v, axis=-1) > 0)
+    return np.where(ok, np.degrees(np.arctan2(cross, dot)), np.nan)
+
+
+def tilt_from_horizontal(p0: npt.ArrayLike, p1: npt.ArrayLike) -> Arr:
+    """Signed tilt of ``p0 -> p1`` from horizontal in degrees, in [-90, 90].
+
+    Positive when ``p1`` is higher in the image than ``p0``, whichever side it
+    is on (image y points down). A level pelvis line gives 0.
+    """
+    d = np.asarray(p1, dtype=float) - np.asarray(p0, dtype=float)
+    up = -d[..., 1]
+    return np.degrees(np.arctan2(up, np.abs(d[..., 0])))
+
+
+def tilt_from_vertical(p0: npt.ArrayLike, p1: npt.ArrayLike) -> Arr:
+    """Signed angle of ``p0 -> p1`` from the upward vertical in degrees, in (-180, 180].
+
+    0 when ``p1`` is straight above ``p0``; positive when it leans toward the
+    image's right (+x). An upright trunk (hip -> shoulder) gives about 0.
+    """
+    d = np.asarray(p1, dtype=float) - np.asarray(p0, dtype=float)
+    return np.degrees(np.arctan2(d[..., 0], -d[..., 1]))
+
+
+def distance(p0: npt.ArrayLike, p1: npt.ArrayLike) -> Arr:
+    """Euclidean distance between points."""
+    return np.linalg.norm(np.asarray(p1, dtype=float) - np.asarray(p0, dtype=float), axis=-1)
+
+
+def height_above(p: npt.ArrayLike, ref: npt.ArrayLike) -> Arr:
+    """How far ``p`` is above ``ref`` in the image (positive = higher); pixels."""
+    return np.asarray(ref, dtype=float)[..., 1] - np.asarray(p, dtype=float)[..., 1]
+
+
+def normalised(value: npt.ArrayLike, length: npt.ArrayLike) -> Arr:
+    """``value / length``, NaN where the length is (near) zero."""
+    v = np.asarray(value, dtype=float)
+    n = np.asarray(length, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(n > 1e-9, v / np.where(n > 1e-9, n, 1.0), np.nan)
