@@ -157,6 +157,7 @@ class TempoRule:
         self._done = False
         self._prev_t: float | None = None
         self._rep_id: float | None = None
+        self._topped = False  # only movements that reached the top are judged
 
     def _judge(self, duration: float) -> Verdict:
         r = self.rule
@@ -175,13 +176,17 @@ class TempoRule:
         if rep_id is not None:
             if rep_id != self._rep_id:  # a new movement began
                 self._rep_id, self._t_from, self._done = rep_id, None, False
+                self._topped = False
                 self._start = self._s * (c.rep_start_value or 0.0)
+            self._topped = self._topped or c.phase is Phase.TOP
             peak = c.rep_peak_value
             self._peak = None if peak is None else self._s * peak
         if self._start is None or self._peak is None or self._done:
             return _OK
         r = self.rule
         if r.phase == "lowering":
+            if not self._topped:
+                return _OK
             amp = self._peak - self._start
             if amp <= 0:
                 return _OK

@@ -8,6 +8,7 @@ streamlit.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,6 +74,31 @@ class CueSelector:
         return self.current
 
 
+class SettleDetector:
+    """Is a feature holding still? Speed over the last ``window_s`` below ``max_speed``.
+
+    Used for holds: a hold's clock runs once the body has arrived in the
+    position, not while it is still rising into it or already lowering.
+    """
+
+    def __init__(self, max_speed: float, window_s: float = 0.3) -> None:
+        self.max_speed = max_speed
+        self.window_s = window_s
+        self._buf: deque[tuple[float, float]] = deque()
+
+    def step(self, value: float | None, t_s: float) -> bool:
+        if value is None:
+            self._buf.clear()
+            return False
+        self._buf.append((t_s, value))
+        while self._buf and self._buf[0][0] < t_s - self.window_s:
+            self._buf.popleft()
+        t0, v0 = self._buf[0]
+        if t_s - t0 < self.window_s / 2:
+            return False  # not enough history to tell
+        return abs(value - v0) / (t_s - t0) <= self.max_speed
+
+
 class _SideSet:
     """Counters and rules for one side (or the only side)."""
 
@@ -81,6 +107,7 @@ class _SideSet:
         self.extractor = FeatureExtractor(spec, side)
         self.counters: dict[str, RepCounter] = {}
         self.hold_counter: RepCounter | None = None
+        self.settle: SettleDetector | None = None
         self.hold: HoldTimer | None = None
         if spec.hold is not None:
             self.hold = HoldTimer(spec.hold.min_s, spec.hold.tolerance_s, side)
@@ -128,6 +155,7 @@ class ExerciseSession:
         self._last_t: float | None = None
         self._phase = Phase.UNKNOWN
         self.stopped: str | None = None
+        self.views_seen: set[str] = set()
 
     # -- sets ---------------------------------------------------------------
 
@@ -172,6 +200,7 @@ class ExerciseSession:
             events += self._hold_step(False, t_s)
             events += self._set_cannot(view_instruction(self.spec), t_s)
             return self._emit(t_s, events, {}, None)
+        self.views_seen.add(view)
         fv = s.extractor.compute(pose, view)
         counter = s.counter_for(view)
         assert counter is not None  # every spec view has a motion (checked at load)
@@ -222,20 +251,27 @@ class ExerciseSession:
     def _in_hold_position(
         self, s: _SideSet, view: str, values: dict[str, float | None], t_s: float
     ) -> bool:
+        """At the top of the hold's motion and holding still."""
         hold = self.spec.hold
         if hold is None:
             return False
-        if hold.motion is None:
-            c = s.counter_for(view)
-            return c is not None and c.in_position
-        if hold.motion.views and view not in hold.motion.views:
+        counter = s.counter_for(view)
+        if hold.motion is not None:
+            if hold.motion.views and view not in hold.motion.views:
+                return False
+            if s.hold_counter is None:
+                s.hold_counter = RepCounter(hold.motion, s.side)
+            if s.hold_counter.motion != (counter.motion if counter else None):
+                s.hold_counter.step(values.get(hold.motion.feature), t_s)
+                counter = s.hold_counter
+        if counter is None:
             return False
-        if s.hold_counter is None:
-            s.hold_counter = RepCounter(hold.motion, s.side)
-        v = values.get(hold.motion.feature)
-        if s.hold_counter is not s.counter_for(view):
-            s.hold_counter.step(v, t_s)
-        return s.hold_counter.in_position
+        if s.settle is None:
+            band = abs(counter.motion.enter.value - counter.motion.exit.value)
+            speed = hold.max_speed if hold.max_speed is not None else 2.0 * band
+            s.settle = SettleDetector(speed)
+        settled = s.settle.step(values.get(counter.motion.feature), t_s)
+        return counter.phase is Phase.TOP and settled
 
     def _hold_step(self, good: bool, t_s: float) -> list[Event]:
         h = self._set.hold
@@ -325,11 +361,13 @@ class ExerciseSession:
     def _fault(
         self, rule: RuleSpec, t_s: float, value: float | None, counter: RepCounter
     ) -> FaultRaised:
-        rep = counter.reps + (
-            1 if counter.phase in (Phase.RISING, Phase.TOP, Phase.LOWERING) else 0
-        )
+        """A fault, attached to the rep under way (or just judged), if any."""
+        in_rep = counter.phase in (Phase.RISING, Phase.TOP, Phase.LOWERING)
+        rep: int | None = counter.reps + 1 if in_rep else None
         if rule.kind == "tempo" and rule.phase == "lowering":
             rep = counter.reps  # judged as the rep finishes
+        elif rule.kind in ("reach", "hold_duration"):
+            rep = None  # about a partial movement or a hold, not a counted rep
         return FaultRaised(t_s, self._set.side, rule.id, rule.cue, value, rep or None)
 
     def _emit(

@@ -116,6 +116,9 @@ class HoldSpec:
     min_s: float  # a hold shorter than this is not counted as a hold
     tolerance_s: float  # drop-outs shorter than this are bridged
     requires_form: bool  # time counts only while no fault is active
+    # Feature units per second; faster is moving, not holding. Default: twice the
+    # dead band per second.
+    max_speed: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -629,7 +632,7 @@ def parse_spec(
     raw_hold = _get(ctx, data, "hold", "", dict, default=None)
     if raw_hold is not None:
         where = "hold"
-        hold_keys = ("min_s", "tolerance_s", "requires_form")
+        hold_keys = ("min_s", "tolerance_s", "requires_form", "max_speed")
         motion = None
         if "feature" in raw_hold:
             motion = _parse_motion(ctx, raw_hold, where, features, views, extra_keys=hold_keys)
@@ -651,6 +654,7 @@ def parse_spec(
                 "hold.tolerance_s",
             ),
             requires_form=_get(ctx, raw_hold, "requires_form", where, bool, default=True),
+            max_speed=_get(ctx, raw_hold, "max_speed", where, float, default=None),
         )
     if category != "timer" and not reps and hold is None:
         raise ctx.fail(

@@ -1,0 +1,189 @@
+"""The ``formcheck`` command line: review, exercises, check-spec, synth.
+
+Errors a user can cause (a bad clip, an unknown exercise, a malformed spec, a
+missing model) print one line and exit non-zero; ``--debug`` shows the
+traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from formcheck import __version__
+from formcheck.errors import FormcheckError
+
+EXIT_ERROR = 2  # bad input: nothing reviewed
+EXIT_NOT_ASSESSED = 3  # reviewed, but nothing could be assessed (report written)
+
+
+def _add_review(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("review", help="review a recorded clip: reps, holds and form faults")
+    p.add_argument("clip", help="video file (mp4, mov, webm, ...)")
+    p.add_argument("--exercise", "-e", required=True, help="exercise id (see `formcheck exercises`)")
+    p.add_argument(
+        "--side",
+        choices=("left", "right"),
+        help="working side, for exercises done per side (default: found from the clip)",
+    )
+    p.add_argument("--json", metavar="FILE", help="write the JSON report here")
+    p.add_argument("--csv", metavar="FILE", help="write the per-rep table here")
+    p.add_argument("--annotated", metavar="OUT.mp4", help="write an annotated H.264 video")
+    p.add_argument(
+        "--model",
+        metavar="FILE.task",
+        help="a MediaPipe Pose Landmarker .task file (default: the model bundled with mediapipe)",
+    )
+    p.add_argument(
+        "--landmarks",
+        metavar="FILE.csv",
+        help="replay saved landmarks instead of running a pose model",
+    )
+    p.add_argument("--specs", metavar="DIR", help="directory of exercise specs")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+
+def _cmd_review(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from formcheck.pipeline import review_clip
+    from formcheck.pose import create_estimator
+    from formcheck.spec import SPEC_DIR, get_spec
+
+    spec = get_spec(args.exercise, args.specs or SPEC_DIR)
+    if args.side and not spec.has_sides:
+        raise FormcheckError(f"{spec.id} is not done per side; drop --side")
+    if not Path(args.clip).exists():
+        raise FormcheckError(f"clip not found: {args.clip}")
+    estimator = create_estimator(model=args.model, replay=args.landmarks)
+    bar = None if args.quiet else tqdm(unit="frame", desc=Path(args.clip).name, leave=False)
+
+    def progress(done: int, total: int) -> None:
+        if bar is not None:
+            if total and bar.total != total:
+                bar.total = total
+            bar.update(done - bar.n)
+
+    try:
+        with estimator:
+            result = review_clip(
+                args.clip,
+                spec,
+                side=args.side,
+                estimator=estimator,
+                annotated_out=args.annotated,
+                progress=progress,
+            )
+    finally:
+        if bar is not None:
+            bar.close()
+    rec = result.record
+    if args.json:
+        rec.to_json(args.json)
+    if args.csv:
+        rec.to_csv(args.csv)
+    _print_summary(rec.summary(), result.side_auto, result.decode_error)
+    for out in (args.json, args.csv, args.annotated):
+        if out:
+            print(f"wrote {out}")
+    summary = rec.summary()
+    if not summary["assessed"]:
+        print(f"formcheck: not assessed: {summary['reason']}", file=sys.stderr)
+        return EXIT_NOT_ASSESSED
+    return 0
+
+
+def _print_summary(s: dict[str, object], side_auto: bool, decode_error: str | None) -> None:
+    target = s["target"]
+    assert isinstance(target, dict)
+    reps_t = target.get("reps")
+    hold_t = target.get("hold_s")
+    side = s["side"]
+    print(f"{s['name']}" + (f", {side} side" + (" (found from the clip)" if side_auto else "")
+                            if side else ""))
+    reps_txt = f"{s['reps']}" + (f" (target {reps_t[0]}-{reps_t[1]})" if reps_t else "")
+    print(f"  reps:   {reps_txt}")
+    if hold_t:
+        print(f"  hold:   {s['hold_s']:.1f} s (target {hold_t[0]:g} s)")
+    faults = s["faults"]
+    print(f"  faults: {', '.join(faults) if faults else 'none'}")  # type: ignore[arg-type]
+    if s.get("not_checked"):
+        print(f"  not checked from this view: {', '.join(s['not_checked'])}")  # type: ignore[arg-type]
+    if decode_error:
+        print(f"  note: {decode_error}")
+
+
+def _cmd_exercises(args: argparse.Namespace) -> int:
+    from formcheck.spec import SPEC_DIR, load_specs
+
+    specs = load_specs(args.specs or SPEC_DIR)
+    width = max((len(i) for i in specs), default=10)
+    for sid, spec in specs.items():
+        views = "/".join(spec.views)
+        sides = " per side" if spec.has_sides else ""
+        print(f"{sid:<{width}}  {views:<14}  {spec.prescription.text}{sides}")
+    return 0
+
+
+def _cmd_check_spec(args: argparse.Namespace) -> int:
+    from formcheck.spec import load_spec
+
+    for f in args.files:
+        spec = load_spec(f)
+        print(f"{f}: ok ({spec.id}: {len(spec.features)} features, {len(spec.rules)} rules)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="formcheck",
+        description="Camera form checking for lower-back-pain home exercises.",
+    )
+    parser.add_argument("--version", action="version", version=f"formcheck {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_review(sub)
+    p = sub.add_parser("exercises", help="list the exercise specs")
+    p.add_argument("--specs", metavar="DIR", help="directory of exercise specs")
+    p = sub.add_parser("check-spec", help="validate exercise spec files")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    try:
+        from formcheck.synth.cli import add_parser as add_synth
+    except ImportError:  # the synthetic-video renderer is optional
+        pass
+    else:
+        add_synth(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handlers = {
+        "review": _cmd_review,
+        "exercises": _cmd_exercises,
+        "check-spec": _cmd_check_spec,
+        "synth": _synth_run,
+    }
+    try:
+        return handlers[args.command](args)
+    except FormcheckError as err:
+        if args.debug:
+            raise
+        print(f"formcheck: error: {err}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("formcheck: interrupted", file=sys.stderr)
+        return 130
+
+
+def _synth_run(args: argparse.Namespace) -> int:
+    from formcheck.synth.cli import run
+
+    return int(run(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

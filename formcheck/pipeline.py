@@ -1,0 +1,206 @@
+"""Clip review: decode -> pose -> session -> record (and an annotated video).
+
+Decoding runs in a background thread so it overlaps with pose estimation on
+the other core; the pipeline should keep most of the raw pose throughput
+(benchmarks/bench_pipeline.py measures it).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+
+from formcheck.landmarks import PoseFrame
+from formcheck.pose import PoseEstimator, create_estimator
+from formcheck.record import SessionRecord
+from formcheck.results import FrameResult
+from formcheck.session import ExerciseSession
+from formcheck.spec import ExerciseSpec
+from formcheck.video import VideoFrame, VideoWriter, open_video
+
+T = TypeVar("T")
+Progress = Callable[[int, int], None]
+
+_END = object()
+
+
+def prefetch(items: Iterable[T], size: int = 8) -> Iterator[T]:
+    """Iterate ``items`` in a background thread, ``size`` items ahead.
+
+    Exceptions raised by the producer are re-raised in the consumer.
+    """
+    q: queue.Queue[object] = queue.Queue(maxsize=size)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(_END)
+        except BaseException as err:  # handed to the consumer
+            q.put(err)
+
+    th = threading.Thread(target=produce, daemon=True, name="formcheck-decode")
+    th.start()
+    try:
+        while True:
+            item = q.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewResult:
+    record: SessionRecord
+    side: str | None
+    side_auto: bool  # the side was chosen from the clip, not given
+    fps: float
+    frames: int
+    frames_with_person: int
+    duration_s: float
+    decode_error: str | None
+    annotated_path: Path | None
+
+
+def _choose(sessions: dict[str | None, ExerciseSession]) -> str | None:
+    """The side whose session saw the exercise: most reps, then longest hold, fewest faults."""
+
+    def score(item: tuple[str | None, ExerciseSession]) -> tuple[int, float, int]:
+        rec = item[1].record
+        return (rec.reps, rec.best_hold_s, -len(rec.faults))
+
+    return max(sessions.items(), key=score)[0]
+
+
+def review_clip(
+    path: str | Path,
+    spec: ExerciseSpec,
+    side: str | None = None,
+    estimator: PoseEstimator | None = None,
+    annotated_out: str | Path | None = None,
+    progress: Progress | None = None,
+) -> ReviewResult:
+    """Review a recorded clip against ``spec``.
+
+    With a spec that has sides and ``side=None``, both sides are scored from
+    the same poses and the side the person actually worked is kept.
+    Raises VideoError for unreadable clips (before any work is lost: a clip
+    that breaks part-way is reviewed up to the break, and ``decode_error``
+    says where).
+    """
+    sides: list[str | None] = [side] if (side or not spec.has_sides) else ["left", "right"]
+    sessions = {s: ExerciseSession(spec, side=s) for s in sides}
+    auto = len(sides) > 1
+    own_estimator = estimator is None
+    est = estimator if estimator is not None else create_estimator()
+    poses: list[tuple[float, PoseFrame | None]] = []
+    results: dict[str | None, list[FrameResult]] = {s: [] for s in sides}
+    frames = with_person = 0
+    last_t = 0.0
+    writer: VideoWriter | None = None
+    inline_render = annotated_out is not None and not auto
+    with open_video(path) as src:
+        total = src.frame_count_estimate
+        try:
+            if own_estimator:
+                est.__enter__()
+            if inline_render:
+                assert annotated_out is not None
+                writer = VideoWriter(annotated_out, src.fps, src.size)
+                writer.__enter__()
+            for vf in prefetch(src):
+                pose = est.estimate(vf.image, vf.t_s)
+                frames += 1
+                with_person += pose is not None
+                last_t = vf.t_s
+                for s, sess in sessions.items():
+                    results[s].append(sess.step(pose, vf.t_s))
+                if auto:
+                    poses.append((vf.t_s, pose))
+                if writer is not None:
+                    writer.write(_annotate(vf, pose, results[sides[0]][-1], spec))
+                if progress is not None:
+                    progress(frames, total)
+        finally:
+            if writer is not None:
+                writer.__exit__(None, None, None)
+            if own_estimator:
+                est.__exit__(None, None, None)
+        decode_error = src.decode_error
+        fps = src.fps
+    for sess in sessions.values():
+        sess.finish(last_t)
+    chosen = _choose(sessions) if auto else sides[0]
+    record = sessions[chosen].record
+    if auto and annotated_out is not None:
+        _render_pass(path, annotated_out, spec, poses, results[chosen])
+    record.meta.update({
+        "file": Path(path).name,
+        "fps": round(fps, 3),
+        "frames": frames,
+        "frames_with_person": with_person,
+        "duration_s": round(last_t, 3),
+        "decode_error": decode_error,
+        "side_chosen_automatically": auto,
+        "pose_model": getattr(est, "name", type(est).__name__),
+        "views_seen": sorted(sessions[chosen].views_seen),
+    })
+    return ReviewResult(
+        record=record,
+        side=chosen,
+        side_auto=auto,
+        fps=fps,
+        frames=frames,
+        frames_with_person=with_person,
+        duration_s=last_t,
+        decode_error=decode_error,
+        annotated_path=Path(annotated_out) if annotated_out is not None else None,
+    )
+
+
+def _annotate(
+    vf: VideoFrame, pose: PoseFrame | None, result: FrameResult, spec: ExerciseSpec
+) -> np.ndarray:
+    from formcheck.render import annotate
+
+    return annotate(
+        vf.image,
+        pose,
+        result,
+        title=spec.name + (f" ({result.side})" if result.side else ""),
+        reps_target=spec.prescription.reps_target,
+        hold_target_s=spec.prescription.hold_target_s if spec.hold is not None else None,
+    )
+
+
+def _render_pass(
+    path: str | Path,
+    out: str | Path,
+    spec: ExerciseSpec,
+    poses: list[tuple[float, PoseFrame | None]],
+    results: list[FrameResult],
+) -> None:
+    """Second decode, drawing the chosen side's results (used when the side was automatic)."""
+    with open_video(path) as src, VideoWriter(out, src.fps, src.size) as writer:
+        for i, vf in enumerate(src):
+            if i >= len(results):
+                break
+            writer.write(_annotate(vf, poses[i][1], results[i], spec))
