@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from formcheck.landmarks import N_LANDMARKS, Landmark, PoseFrame
+from formcheck.render import FAULT_COLOUR, GREY_COLOUR, OK_COLOUR, _clean, annotate
+from formcheck.results import FrameResult, Phase
+
+
+def _image(w: int = 640, h: int = 480) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    return rng.integers(60, 200, (h, w, 3), dtype=np.uint8)
+
+
+def _pose(w: int = 640, h: int = 480, vis: float = 0.95) -> PoseFrame:
+    rng = np.random.default_rng(1)
+    xy = rng.uniform(0.2, 0.8, (N_LANDMARKS, 2)) * (w, h)
+    return PoseFrame(0.5, xy, np.zeros((N_LANDMARKS, 3)), np.full(N_LANDMARKS, vis), (w, h))
+
+
+def _result(**kw: object) -> FrameResult:
+    base: dict[str, object] = dict(
+        t_s=0.5,
+        side="left",
+        phase=Phase.TOP,
+        reps=3,
+        hold_s=7.5,
+        best_hold_s=7.5,
+        faults=(),
+        cue=None,
+        cannot_assess=None,
+        key_feature="hip_extension",
+        key_value=164.0,
+    )
+    base.update(kw)
+    return FrameResult(**base)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("pose", "result"),
+    [(True, True), (False, True), (True, False), (False, False)],
+)
+@pytest.mark.parametrize("size", [(854, 480), (1080, 1920), (65, 49)])
+def test_annotate_returns_new_image(pose: bool, result: bool, size: tuple[int, int]) -> None:
+    w, h = size
+    img = _image(w, h)
+    before = img.copy()
+    out = annotate(
+        img,
+        _pose(w, h) if pose else None,
+        _result() if result else None,
+        title="Glute bridge (left)",
+        reps_target=12,
+        hold_target_s=10.0,
+        key_landmark=Landmark.LEFT_HIP,
+    )
+    assert out.shape == img.shape and out.dtype == np.uint8
+    assert out is not img
+    assert np.array_equal(img, before)  # input untouched
+    assert not np.array_equal(out, img)
+
+
+def test_nothing_to_draw_leaves_image_equal() -> None:
+    img = _image()
+    out = annotate(img, None, None)
+    assert np.array_equal(out, img) and out is not img
+
+
+def test_skeleton_drawn_only_where_visible() -> None:
+    img = np.zeros((480, 640, 3), np.uint8)
+    shown = annotate(img, _pose(vis=0.95), None)
+    hidden = annotate(img, _pose(vis=0.1), None)
+    faded = annotate(img, _pose(vis=0.45), None)
+    assert shown.sum() > 0
+    assert hidden.sum() == 0
+    assert 0 < faded.max() < shown.max()
+
+
+def test_nan_landmarks_are_skipped() -> None:
+    pose = _pose()
+    xy = pose.xy.copy()
+    xy[Landmark.LEFT_KNEE] = np.nan
+    pose = PoseFrame(pose.t_s, xy, pose.world, pose.visibility, pose.image_size)
+    out = annotate(_image(), pose, _result())
+    assert out.shape == (480, 640, 3)
+
+
+def _banner_colour(out: np.ndarray, img: np.ndarray) -> np.ndarray:
+    """Mean colour of the rows the banner darkened (the last changed rows of the top area)."""
+    changed = np.any(out != img, axis=(1, 2))
+    rows = np.nonzero(changed)[0]
+    band = out[rows[-1] - 3 : rows[-1] - 1, :8]  # left edge of the banner, away from text
+    return band.reshape(-1, 3).mean(axis=0)
+
+
+@pytest.mark.parametrize(
+    ("kw", "colour"),
+    [
+        ({}, OK_COLOUR),
+        ({"faults": ("hips_level",), "cue": "Keep your hips level"}, FAULT_COLOUR),
+        ({"cannot_assess": "left knee is not visible", "phase": Phase.UNKNOWN}, GREY_COLOUR),
+    ],
+)
+def test_banner_colour_follows_result(kw: dict[str, object], colour: tuple[int, int, int]) -> None:
+    img = np.full((480, 640, 3), 128, np.uint8)
+    out = annotate(img, None, _result(**kw), title="Glute bridge")
+    got = _banner_colour(out, img)
+    expected = 0.85 * np.array(colour) + 0.15 * 128
+    np.testing.assert_allclose(got, expected, atol=3)
+
+
+def test_unicode_text_does_not_crash() -> None:
+    cue = "Don\u2019t arch \u2014 lower slowly\u2026"
+    out = annotate(_image(), None, _result(cue=cue), title="Br\u00fccke")
+    assert out.shape == (480, 640, 3)
+    assert _clean(cue) == "Don't arch - lower slowly..."
+    assert _clean("164\u00b0 Br\u00fccke") == "164\u00b0 Br?cke"
+
+
+def test_rejects_non_colour_image() -> None:
+    with pytest.raises(ValueError, match="BGR"):
+        annotate(np.zeros((10, 10), np.uint8), None, None)
