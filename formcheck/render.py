@@ -145,11 +145,13 @@ def _wrap(text: str, max_w: int, scale: float, thick: int) -> list[str]:
 
 
 def _darken(img: ImageBGR, y0: int, y1: int, colour: Colour, alpha: float) -> None:
+    """Blend rows ``y0:y1`` toward ``colour`` in place."""
     if y1 <= y0:
         return
-    region = img[y0:y1].astype(np.float32)
-    region = region * (1 - alpha) + np.array(colour, np.float32) * alpha
-    img[y0:y1] = np.clip(region, 0, 255).astype(np.uint8)
+    region = img[y0:y1]
+    solid = np.empty_like(region)
+    solid[:] = colour
+    cv2.addWeighted(region, 1 - alpha, solid, alpha, 0, dst=region)
 
 
 def _side_colour(lm: Landmark) -> Colour:
@@ -171,10 +173,14 @@ def _pt(xy: npt.NDArray[np.float64]) -> tuple[int, int] | None:
 
 
 def _draw_skeleton(img: ImageBGR, pose: PoseFrame, st: _Style) -> None:
-    """Bones and joints; faded when barely visible, omitted when not visible."""
+    """Bones and joints; faded when barely visible, omitted when not visible.
+
+    Faded parts are drawn first (on a copy of their bounding box, blended back),
+    so solid parts always end up on top at full strength.
+    """
     vis = pose.visibility
-    faded = img.copy()
-    any_faded = False
+    # (faded, points, colour, width or -1 for a filled circle of that radius)
+    ops: list[tuple[bool, tuple[tuple[int, int], ...], Colour, int]] = []
     for a, b in POSE_CONNECTIONS:
         v = min(vis[a], vis[b])
         pa, pb = _pt(pose.xy[a]), _pt(pose.xy[b])
@@ -182,21 +188,38 @@ def _draw_skeleton(img: ImageBGR, pose: PoseFrame, st: _Style) -> None:
             continue
         colour = _side_colour(a) if _side_colour(a) == _side_colour(b) else MID_COLOUR
         width = max(1, st.line // 2) if (a in _FACE or b in _FACE) else st.line
-        target = faded if v < FADE_BELOW else img
-        any_faded |= v < FADE_BELOW
-        cv2.line(target, pa, pb, colour, width, cv2.LINE_AA)
+        ops.append((bool(v < FADE_BELOW), (pa, pb), colour, width))
+    outline = st.radius + max(1, st.line // 2)
     for lm in Landmark:
-        if lm in _FACE:
-            continue
         p = _pt(pose.xy[lm])
-        if vis[lm] < HIDE_BELOW or p is None:
+        if lm in _FACE or vis[lm] < HIDE_BELOW or p is None:
             continue
-        target = faded if vis[lm] < FADE_BELOW else img
-        any_faded |= vis[lm] < FADE_BELOW
-        cv2.circle(target, p, st.radius + max(1, st.line // 2), (30, 30, 30), -1, cv2.LINE_AA)
-        cv2.circle(target, p, st.radius, _side_colour(lm), -1, cv2.LINE_AA)
-    if any_faded:
-        cv2.addWeighted(faded, 0.4, img, 0.6, 0, dst=img)
+        ops.append((bool(vis[lm] < FADE_BELOW), (p,), (30, 30, 30), -outline))
+        ops.append((bool(vis[lm] < FADE_BELOW), (p,), _side_colour(lm), -st.radius))
+
+    def draw(target: ImageBGR, faded: bool, dx: int, dy: int) -> None:
+        for is_faded, pts, colour, width in ops:
+            if is_faded != faded:
+                continue
+            moved = [(x - dx, y - dy) for x, y in pts]
+            if width < 0:
+                cv2.circle(target, moved[0], -width, colour, -1, cv2.LINE_AA)
+            else:
+                cv2.line(target, moved[0], moved[1], colour, width, cv2.LINE_AA)
+
+    faded_pts = [p for is_faded, pts, _, _ in ops if is_faded for p in pts]
+    if faded_pts:
+        h, w = img.shape[:2]
+        margin = outline + st.line + 2
+        xs, ys = [p[0] for p in faded_pts], [p[1] for p in faded_pts]
+        x0, y0 = max(0, min(xs) - margin), max(0, min(ys) - margin)
+        x1, y1 = min(w, max(xs) + margin + 1), min(h, max(ys) + margin + 1)
+        if x1 > x0 and y1 > y0:
+            roi = img[y0:y1, x0:x1]
+            layer = roi.copy()
+            draw(layer, True, x0, y0)
+            cv2.addWeighted(layer, 0.4, roi, 0.6, 0, dst=roi)
+    draw(img, False, 0, 0)
 
 
 def _feature_label(name: str) -> str:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from formcheck.landmarks import N_LANDMARKS, Landmark, PoseFrame
-from formcheck.render import FAULT_COLOUR, GREY_COLOUR, OK_COLOUR, _clean, annotate
+from formcheck.render import FAULT_COLOUR, GREY_COLOUR, LEFT_COLOUR, OK_COLOUR, _clean, annotate
 from formcheck.results import FrameResult, Phase
 
 
@@ -75,6 +75,22 @@ def test_skeleton_drawn_only_where_visible() -> None:
     assert shown.sum() > 0
     assert hidden.sum() == 0
     assert 0 < faded.max() < shown.max()
+
+
+def test_solid_joint_stays_full_strength_next_to_faded_one() -> None:
+    img = np.zeros((480, 640, 3), np.uint8)
+    xy = np.full((N_LANDMARKS, 2), 50.0)
+    xy[Landmark.LEFT_HIP] = (300, 240)
+    xy[Landmark.LEFT_KNEE] = (360, 240)
+    vis = np.zeros(N_LANDMARKS)
+    vis[Landmark.LEFT_HIP] = 0.95
+    vis[Landmark.LEFT_KNEE] = 0.45
+    pose = PoseFrame(0.0, xy, np.zeros((N_LANDMARKS, 3)), vis, (640, 480))
+    out = annotate(img, pose, None)
+    assert tuple(out[240, 300]) == LEFT_COLOUR
+    knee = out[240, 360].astype(int)
+    assert np.all(knee <= np.array(LEFT_COLOUR)) and 0 < knee.sum() < sum(LEFT_COLOUR) * 0.6
+    assert out[50, 50].sum() == 0  # hidden points are not drawn
 
 
 def test_nan_landmarks_are_skipped() -> None:
