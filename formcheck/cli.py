@@ -22,7 +22,9 @@ EXIT_NOT_ASSESSED = 3  # reviewed, but nothing could be assessed (report written
 def _add_review(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("review", help="review a recorded clip: reps, holds and form faults")
     p.add_argument("clip", help="video file (mp4, mov, webm, ...)")
-    p.add_argument("--exercise", "-e", required=True, help="exercise id (see `formcheck exercises`)")
+    p.add_argument(
+        "--exercise", "-e", required=True, help="exercise id (see `formcheck exercises`)"
+    )
     p.add_argument(
         "--side",
         choices=("left", "right"),

@@ -56,6 +56,8 @@ class RepCounter:
         self._attempt_peak: float | None = None  # a lift still inside the rest zone
         self._rep: _Rep | None = None
         self.last_rep: RepCompleted | None = None
+        self._wait_for_rest = False
+        self.last_value_s: float | None = None  # time of the last measured value
 
     @property
     def in_position(self) -> bool:
@@ -78,9 +80,15 @@ class RepCounter:
     def step(self, value: float | None, t_s: float) -> list[Event]:
         if value is None:
             return []  # hold the state: nothing can be concluded
+        self.last_value_s = t_s
         g = self._s * value
         events: list[Event] = []
         if self.phase is Phase.UNKNOWN:
+            if self._wait_for_rest:  # after a cut: only a movement seen from rest counts
+                if g < self._exit:
+                    self._wait_for_rest = False
+                    self.phase, self._rest_g = Phase.REST, g
+                return events
             # A session can start in the active position (clip starts mid-rep).
             if g >= self._enter:
                 self.phase = Phase.TOP
@@ -160,9 +168,22 @@ class RepCounter:
         self.last_rep = ev
         return [ev]
 
-    def finish(self, t_s: float) -> list[Event]:
-        """Close the set: a rep that reached the top counts even mid-return."""
-        if self.in_position and self._rep is not None and self._rep.top_s is not None:
+    def reset(self) -> None:
+        """Forget the movement under way (a scene cut): it is not counted."""
+        self.phase = Phase.UNKNOWN
+        self._rep = None
+        self._rest_g = None
+        self._attempt_peak = None
+        self._wait_for_rest = True
+
+    def finish(self, t_s: float, max_unseen_s: float = 1.0) -> list[Event]:
+        """Close the set: a rep that reached the top counts even mid-return.
+
+        Only if the body was still measured within ``max_unseen_s`` of the end:
+        a person who left the frame (or an end card) did not finish a rep.
+        """
+        seen = self.last_value_s is not None and t_s - self.last_value_s <= max_unseen_s
+        if seen and self.in_position and self._rep is not None and self._rep.top_s is not None:
             return self._complete(t_s, self._rep.peak_g, at_end=True)
         return []
 

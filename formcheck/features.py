@@ -80,8 +80,9 @@ class ViewClassifier:
     ``ratio`` = (shoulder width + hip width) / (2 * torso length), in image
     pixels. Side-on, the left and right points overlap (about 0.1-0.3 on the
     real dev clips); facing the camera, or seen from the feet with the torso
-    foreshortened, they are far apart (about 0.6). A majority over ``window_s`` of frames smooths the decision;
-    ratios in the ambiguous band don't vote.
+    foreshortened, they are far apart (about 0.6). A majority over
+    ``window_s`` of frames smooths the decision; ratios in the ambiguous band
+    don't vote.
     """
 
     PROFILE_BELOW = 0.35

@@ -16,6 +16,7 @@ from typing import TypeVar
 
 import numpy as np
 
+from formcheck.cuts import CutDetector
 from formcheck.landmarks import PoseFrame
 from formcheck.pose import PoseEstimator, create_estimator
 from formcheck.record import SessionRecord
@@ -126,7 +127,11 @@ def review_clip(
                 assert annotated_out is not None
                 writer = VideoWriter(annotated_out, src.fps, src.size)
                 writer.__enter__()
+            cuts = CutDetector()
             for vf in prefetch(src):
+                if cuts.step(vf.image):
+                    for sess in sessions.values():
+                        sess.mark_cut(vf.t_s)
                 pose = est.estimate(vf.image, vf.t_s)
                 frames += 1
                 with_person += pose is not None

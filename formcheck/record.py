@@ -72,6 +72,7 @@ class SessionRecord:
         self.stop_reason: str | None = None
         self.stop_t_s: float | None = None
         self.meta: dict[str, Any] = {}
+        self.cuts: list[float] = []  # scene cuts in an edited clip
         self._reasons: Counter[str] = Counter()
 
     # -- building -----------------------------------------------------------
@@ -243,7 +244,7 @@ class SessionRecord:
             "cannot_assess": [
                 {"start_s": _r(a), "end_s": _r(b), "reason": why} for a, b, why in self.cannot_spans
             ],
-            "clip": dict(self.meta),
+            "clip": {**self.meta, "cuts_s": [_r(t) for t in self.cuts]},
         }
         if timeline:
             out["timeline"] = {

@@ -174,6 +174,33 @@ class ExerciseSession:
         self._set = self._new_set(side)
         self._filter.reset()
 
+    def mark_cut(self, t_s: float) -> None:
+        """The video cut to another shot: drop movement under way, re-learn side and view.
+
+        A rep in progress at a cut is not counted (it cannot be followed across
+        shots); a hold ends at its last good frame.
+        """
+        s = self._set
+        events: list[Event] = []
+        for c in s.counters.values():
+            c.reset()
+        if s.hold_counter is not None:
+            s.hold_counter.reset()
+        if s.hold is not None:
+            events += s.hold.finish(t_s)
+        for r in s.rules:
+            if r.active:
+                events.append(FaultCleared(t_s, s.side, r.rule.id))
+        s.rules.clear()
+        s.settle = None
+        s.extractor = FeatureExtractor(self.spec, s.side)
+        self.view_classifier = ViewClassifier()
+        self._filter.reset()
+        self._phase = Phase.UNKNOWN
+        for ev in events:
+            self.record.add_event(ev)
+        self.record.cuts.append(t_s)
+
     def stop(self, reason: str, t_s: float) -> FrameResult:
         """The user stopped the set (e.g. pain). Records why; no more counting."""
         result = self.finish(t_s)

@@ -128,7 +128,7 @@ def ramp(keys: list[tuple[float, float]], fps: float = 30.0) -> list[tuple[float
     """Piecewise-linear (t_s, value) samples at ``fps`` through keyframes."""
     out = []
     t_end = keys[-1][0]
-    n = int(round(t_end * fps)) + 1
+    n = round(t_end * fps) + 1
     ts = [i / fps for i in range(n)]
     kt = [k[0] for k in keys]
     kv = [k[1] for k in keys]

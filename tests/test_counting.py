@@ -75,7 +75,7 @@ def test_phase_sequence():
 def test_missing_values_pause_the_counter():
     samples = ramp([(0, 125), (1, 172), (2, 125)])
     gapped = [(t, None if 0.9 < t < 1.3 else v) for t, v in samples]
-    c, events, _ = run(BRIDGE, gapped)
+    c, _, _ = run(BRIDGE, gapped)
     assert c.reps == 1
 
 

@@ -160,7 +160,7 @@ def test_joint_out_of_frame_is_reported():
         xy[L.RIGHT_KNEE] = (700.0, 300.0)
         return type(p)(p.t_s, xy, p.world, p.visibility, p.image_size)
 
-    s, results = bridge_run([(0, 125), (1, 125)], make=off_frame)
+    _, results = bridge_run([(0, 125), (1, 125)], make=off_frame)
     assert results[-2].cannot_assess is not None
     assert "out of frame" in results[-2].cannot_assess
 
@@ -194,7 +194,7 @@ def test_stop_records_reason_and_counts_no_more():
 
 
 def test_rep_completed_events_are_per_frame_results():
-    s, results = bridge_run([(0, 125), (1, 172), (2, 125)])
+    _, results = bridge_run([(0, 125), (1, 172), (2, 125)])
     reps = [e for r in results for e in r.events if isinstance(e, RepCompleted)]
     assert len(reps) == 1
     assert results[-2].reps == 1

@@ -2,10 +2,10 @@
 
 import copy
 import re
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from formcheck.errors import SpecError
 from formcheck.spec import SPEC_DIR, get_spec, load_spec, load_specs, parse_spec
@@ -150,11 +150,11 @@ def test_file_level_errors(tmp_path: Path):
         load_spec(bad)
     renamed = tmp_path / "other_name.toml"
     renamed.write_text((SPEC_DIR / "glute_bridge.toml").read_text())
-    with pytest.raises(SpecError, match="id 'glute_bridge' must match the file name 'other_name'"):
+    with pytest.raises(SpecError, match=r"id 'glute_bridge' must match the file name 'other_name'"):
         load_spec(renamed)
     binary = tmp_path / "bin.toml"
     binary.write_bytes(b"\xff\xfe\x00garbage")
-    with pytest.raises(SpecError, match="bin.toml: not"):
+    with pytest.raises(SpecError, match=r"bin\.toml: not"):
         load_spec(binary)
 
 
