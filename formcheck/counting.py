@@ -37,8 +37,9 @@ class RepCounter:
 
     A rep counts when it returns to rest after reaching the top, lasted at
     least ``min_duration_s`` and moved at least ``min_range`` from its rest
-    value. A movement that leaves rest by ``min_range`` but returns without
-    reaching the top is a :class:`PartialRep`. :meth:`finish` counts a rep
+    value. A movement that returns to rest without reaching the top is a
+    :class:`PartialRep` if it rose ``min_range`` inside the rest zone, or half
+    that after leaving the rest zone. :meth:`finish` counts a rep
     that reached the top even if the clip ends during the return.
     """
 
@@ -124,7 +125,9 @@ class RepCounter:
             if g >= self._enter:
                 self.phase, rep.top_s = Phase.TOP, t_s
             elif g < self._exit:
-                if rep.peak_g - rep.start_g >= self.motion.min_range:
+                # It left the rest zone, which is evidence of an attempt in itself:
+                # half the minimum range is enough to tell it from jitter there.
+                if rep.peak_g - rep.start_g >= self.motion.min_range / 2:
                     events.append(PartialRep(t_s, self.side, rep.start_s, self._s * rep.peak_g))
                 self._to_rest(g)
         elif self.phase is Phase.TOP:

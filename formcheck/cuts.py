@@ -19,9 +19,8 @@ class CutDetector:
         self._prev: npt.NDArray[np.float32] | None = None
 
     def thumbnail(self, image_bgr: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
-        grey = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)
-        small = cv2.resize(grey, (self.size, self.size), interpolation=cv2.INTER_AREA)
-        return small.astype(np.float32)
+        small = cv2.resize(image_bgr, (self.size, self.size), interpolation=cv2.INTER_AREA)
+        return np.asarray(small.astype(np.float32).mean(axis=2), dtype=np.float32)
 
     def step(self, image_bgr: npt.NDArray[np.uint8]) -> bool:
         """True when this frame starts a new shot."""

@@ -128,8 +128,9 @@ def review_clip(
                 writer = VideoWriter(annotated_out, src.fps, src.size)
                 writer.__enter__()
             cuts = CutDetector()
-            for vf in prefetch(src):
-                if cuts.step(vf.image):
+            # Decoding and cut detection run in the prefetch thread.
+            for vf, is_cut in prefetch((vf, cuts.step(vf.image)) for vf in src):
+                if is_cut:
                     for sess in sessions.values():
                         sess.mark_cut(vf.t_s)
                 pose = est.estimate(vf.image, vf.t_s)
