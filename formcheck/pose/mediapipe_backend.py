@@ -7,6 +7,10 @@ that importing :mod:`formcheck.pose` does not load it.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
 from types import TracebackType
 from typing import Any
 
@@ -48,6 +52,28 @@ def landmarks_to_pose_frame(
     )
 
 
+@contextlib.contextmanager
+def quiet_native_stderr() -> Iterator[None]:
+    """Silence MediaPipe's C++ start-up logging (TFLite, absl) on file descriptor 2.
+
+    Python exceptions are unaffected; they still carry their messages.
+    """
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # no real stderr (e.g. captured)
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), fd)
+            yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
 class MediaPipePose:
     """BlazePose via ``mediapipe.solutions.pose`` (bundled model, CPU, offline).
 
@@ -78,24 +104,27 @@ class MediaPipePose:
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{label} must be in [0, 1], got {value}")
         try:
-            from mediapipe.python.solutions import pose as mp_pose
+            with quiet_native_stderr():
+                from mediapipe.python.solutions import pose as mp_pose
         except ImportError as err:  # pragma: no cover - environment problem
             raise PoseModelError(
                 f"mediapipe is not installed ({err}); install mediapipe==0.10.21"
             ) from err
         try:
-            self._pose: Any = mp_pose.Pose(
-                static_image_mode=static_image_mode,
-                model_complexity=model_complexity,
-                smooth_landmarks=smooth_landmarks,
-                enable_segmentation=False,
-                smooth_segmentation=False,
-                min_detection_confidence=min_detection_confidence,
-                min_tracking_confidence=min_tracking_confidence,
-            )
+            with quiet_native_stderr():
+                self._pose: Any = mp_pose.Pose(
+                    static_image_mode=static_image_mode,
+                    model_complexity=model_complexity,
+                    smooth_landmarks=smooth_landmarks,
+                    enable_segmentation=False,
+                    smooth_segmentation=False,
+                    min_detection_confidence=min_detection_confidence,
+                    min_tracking_confidence=min_tracking_confidence,
+                )
         except Exception as err:  # mediapipe raises RuntimeError/FileNotFoundError
             raise PoseModelError(f"could not start MediaPipe Pose: {err}") from err
         self._closed = False
+        self._quiet_calls = 5  # the first process() calls log from C++ threads too
 
     def estimate(self, image_bgr: ImageBGR, t_s: float) -> PoseFrame | None:
         if self._closed:
@@ -103,7 +132,12 @@ class MediaPipePose:
         size = check_image(image_bgr)
         rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
         rgb.flags.writeable = False
-        results = self._pose.process(rgb)
+        if self._quiet_calls <= 0:
+            results = self._pose.process(rgb)
+        else:
+            with quiet_native_stderr():
+                results = self._pose.process(rgb)
+            self._quiet_calls -= 1
         if results.pose_landmarks is None:
             return None
         world = results.pose_world_landmarks
