@@ -8,6 +8,7 @@ traceback instead.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -160,9 +161,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _python_only_stderr() -> None:
+    """Send native (C++) writes on fd 2 to /dev/null; Python's sys.stderr keeps the terminal.
+
+    MediaPipe's TFLite and absl threads log start-up chatter straight to fd 2,
+    at times after the first frames; users need only formcheck's own lines.
+    """
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # stderr is not a real file (captured in-process): leave it alone
+    sys.stderr.flush()
+    keep = os.dup(fd)
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, fd)
+    os.close(null)
+    sys.stderr = open(keep, "w", buffering=1, encoding="utf-8", errors="replace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command in ("review", "synth") and not args.debug:
+        _python_only_stderr()
     handlers = {
         "review": _cmd_review,
         "exercises": _cmd_exercises,
