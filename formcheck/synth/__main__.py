@@ -1,0 +1,3 @@
+from formcheck.synth.cli import main
+
+raise SystemExit(main())

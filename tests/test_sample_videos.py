@@ -1,0 +1,79 @@
+"""End to end: `formcheck review` on every committed synthetic clip matches its ground truth.
+
+Real video, the real pose model, the real CLI. The truth JSON next to each clip
+comes from the motion script that rendered it (formcheck.synth), never from the
+engine. Tolerances:
+
+* rep count and partial-rep count: exact;
+* hold time: the report's hold_s within 0.5 s of the longest scripted hold;
+* each injected fault interval [a, b] has an event of that rule at a - 0.5 <= t <= b + 1.5
+  (the engine needs its grace time, and tempo/hold faults are judged when the phase ends);
+* every fault event the engine raises lies in such a window of an injected fault (so
+  clean clips raise none).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "sample_videos"
+CLIPS = sorted(SAMPLES.glob("*.mp4"))
+BEFORE_S, AFTER_S, HOLD_TOL_S = 0.5, 1.5, 0.5
+
+_reports: dict[Path, dict[str, Any]] = {}
+
+
+def _review(clip: Path, truth: dict[str, Any], tmp: Path) -> dict[str, Any]:
+    if clip not in _reports:
+        out = tmp / f"{clip.stem}.report.json"
+        cmd = [sys.executable, "-m", "formcheck", "review", str(clip),
+               "--exercise", truth["exercise"], "--json", str(out), "--quiet"]
+        if truth["side"]:
+            cmd += ["--side", truth["side"]]
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        _reports[clip] = json.loads(out.read_text())
+    return _reports[clip]
+
+
+def _truth(clip: Path) -> dict[str, Any]:
+    return json.loads(clip.with_suffix(".json").read_text())
+
+
+def test_the_sample_set_is_there() -> None:
+    assert len(CLIPS) >= 8, "sample_videos/ is missing clips: run sample_videos/make_samples.py"
+    views = {(t["exercise"], t["view"], t["side"], bool(t["faults"])) for t in map(_truth, CLIPS)}
+    for need in [("glute_bridge", "side", None), ("glute_bridge", "foot_end", None),
+                 ("standing_hip_hike", "front", "left"), ("standing_hip_hike", "front", "right")]:
+        assert (*need, False) in views and (*need, True) in views, need
+
+
+@pytest.mark.parametrize("clip", CLIPS, ids=[c.stem for c in CLIPS])
+def test_review_matches_ground_truth(clip: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    truth = _truth(clip)
+    report = _review(clip, truth, tmp_path_factory.getbasetemp())
+    s = report["summary"]
+    assert s["assessed"], s["reason"]
+    assert s["frames_with_person"] >= 0.95 * s["frames"]
+    assert s["reps"] == truth["reps"], (s["reps"], truth["rep_times"], report["reps"])
+    assert s.get("partial_reps", 0) == len(truth["partial_reps"])
+    want_hold = max(truth["hold_s"], default=0.0)
+    assert abs(s["hold_s"] - want_hold) <= HOLD_TOL_S, (s["hold_s"], truth["holds"])
+
+    events = report["faults"]
+    windows = {rule: [(a - BEFORE_S, b + AFTER_S) for a, b in ivs]
+               for rule, ivs in truth["faults"].items()}
+    for rule, wins in windows.items():
+        for lo, hi in wins:
+            hits = [e["t_s"] for e in events if e["rule"] == rule and lo <= e["t_s"] <= hi]
+            assert hits, f"{rule} not raised in [{lo:.2f}, {hi:.2f}]; events: {events}"
+    stray = [e for e in events
+             if not any(lo <= e["t_s"] <= hi for lo, hi in windows.get(e["rule"], []))]
+    assert not stray, f"faults raised outside any injected interval: {stray}"
