@@ -36,7 +36,37 @@ PAGE_REFRESH_S = 0.1
 RTC_CONFIGURATION: dict[str, Any] = {"iceServers": []}
 MEDIA_CONSTRAINTS = {"video": {"width": 640, "height": 480}, "audio": False}
 
-st.set_page_config(page_title="formcheck", page_icon=":material/self_improvement:", layout="wide")
+
+
+def _use_starlette_media_handling() -> None:
+    """Work around Streamlit 1.60 + Starlette >= 1.5 serving video and images as HTTP 500.
+
+    Streamlit's media-aware gzip responders hold back the response start for
+    video/image content, which newer Starlette no longer sends for them
+    ("Expected ASGI message 'http.response.start'"), so st.video cannot load.
+    Starlette >= 1.5 excludes media and 206 responses from gzip by itself, which
+    is what Streamlit switched to upstream (streamlit/streamlit#16462); do the
+    same here. Idempotent; does nothing on other versions.
+    """
+    try:
+        import starlette
+        from starlette.middleware.gzip import GZipResponder, IdentityResponder
+        from streamlit.web.server.starlette import starlette_gzip_middleware as gz
+    except ImportError:
+        return
+    major, minor = (int(x) for x in starlette.__version__.split(".")[:2])
+    if (major, minor) < (1, 5) or not hasattr(gz, "_MediaAwareGZipResponder"):
+        return
+    gz._MediaAwareGZipResponder.send_with_compression = (  # type: ignore[method-assign]
+        GZipResponder.send_with_compression
+    )
+    gz._MediaAwareIdentityResponder.send_with_compression = (  # type: ignore[method-assign]
+        IdentityResponder.send_with_compression
+    )
+
+
+_use_starlette_media_handling()
+st.set_page_config(page_title="formcheck", page_icon="🧘", layout="wide")
 
 CSS = """
 <style>
@@ -44,7 +74,8 @@ CSS = """
 .fc-tiles {display: flex; gap: 0.75rem; margin: 0.25rem 0 0.75rem 0;}
 .fc-tile {flex: 1; border-radius: 0.6rem; padding: 0.8rem 1rem; background: #f3f6f4;
           border: 1px solid #dfe7e2;}
-.fc-tile .fc-big {font-size: 1.75rem; font-weight: 700; color: #1b3a2b; line-height: 1.2;}
+.fc-tile .fc-big {font-size: 1.6rem; font-weight: 700; color: #1b3a2b; line-height: 1.2;
+                  white-space: nowrap;}
 .fc-tile .fc-small {font-size: 0.85rem; color: #5b6b62; margin-top: 0.15rem;}
 .fc-cue {border-radius: 0.6rem; padding: 0.75rem 1rem; font-size: 1.15rem; font-weight: 600;
          margin-bottom: 0.6rem;}
@@ -137,23 +168,22 @@ def show_summary(record: SessionRecord, key: str, title: str = "Summary") -> Non
             col.metric(line.label, line.value, delta=delta,
                        delta_color="normal" if line.met else "off", delta_arrow="off")
         cols[-1].metric("Form faults", str(len(record.faults)))
-    if summary["stopped"] is not None:
-        st.error(
-            f"Set stopped at {ui.format_clock(summary['stopped']['t_s'] or 0.0)}: "
-            f"{summary['stopped']['reason']}. No more reps were asked for after that.",
-            icon=":material/pan_tool:",
-        )
+    stopped = ui.stopped_text(record)
+    if stopped is not None:
+        st.error(stopped, icon=":material/pan_tool:")
     rows = ui.fault_rows(record)
     if rows:
         st.markdown("**Form faults**")
         st.dataframe(rows, hide_index=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     base = f"formcheck_{record.spec.id}_{stamp}"
-    d1, d2, _ = st.columns([1, 1, 3])
-    d1.download_button("Download report (JSON)", record.to_json(), f"{base}.json",
-                       "application/json", key=f"{key}-json", icon=":material/download:")
-    d2.download_button("Download reps (CSV)", record.to_csv(), f"{base}.csv", "text/csv",
-                       key=f"{key}-csv", icon=":material/download:")
+    downloads = st.container(horizontal=True)
+    downloads.download_button("Report (JSON)", record.to_json(), f"{base}.json",
+                              "application/json", key=f"{key}-json", icon=":material/download:",
+                              on_click="ignore")
+    downloads.download_button("Reps (CSV)", record.to_csv(), f"{base}.csv", "text/csv",
+                              key=f"{key}-csv", icon=":material/download:",
+                              on_click="ignore")
 
 
 # ---------------------------------------------------------------------------
@@ -186,16 +216,16 @@ def live_state() -> LiveState:
 
 
 def _keep_set(state: LiveState, reason: str | None = None) -> None:
-    """Finish the current coach's set (if it saw frames) and keep its record."""
+    """Finish the current coach's set (if it saw frames) and keep its record.
+
+    The finished coach stays in place (it passes frames through untouched) until
+    the stream has stopped; only then does a fresh coach take over.
+    """
     coach = state.coach
-    if coach is None:
+    if coach is None or coach.finished:
         return
     if coach.frames > 0 or reason is not None:
-        record = coach.stop(reason) if reason is not None else coach.finish()
-        state.last_record = record
-    else:
-        coach.close()
-    state.coach = None
+        state.last_record = coach.stop(reason) if reason is not None else coach.finish()
 
 
 def _end_set(reason: str | None) -> None:
@@ -217,8 +247,11 @@ def live_page() -> None:
 
     if state.key != key:  # exercise or side changed: keep the old set, start fresh
         _keep_set(state)
+        if state.coach is not None:
+            state.coach.close()
+        state.coach = None
         state.key, state.fault_feed, state.status = key, [], None
-    video_col, panel_col = st.columns([3, 2], gap="large")
+    video_col, panel_col = st.columns([11, 9], gap="large")
     with video_col:
         desired = False if state.stop_stream else None
         ctx = webrtc_streamer(
@@ -235,29 +268,35 @@ def live_page() -> None:
         playing = bool(ctx.state.playing)
         if not playing:
             state.stop_stream = False
-            if state.coach is not None and state.coach.frames > 0:
-                _keep_set(state)  # the stream ended (stop button, camera lost): keep the set
+            _keep_set(state)  # the stream ended (stop button, camera lost): keep the set
         if state.coach is None or (state.coach.finished and not playing):
             state.coach = LiveCoach(spec, side)
             state.fault_feed, state.status = [], None
             if not playing:
                 with st.spinner("Loading the pose model…"):
                     state.coach.warm_up()
-        b1, b2, _ = st.columns([1, 1, 2])
-        b1.button("End set", type="primary", on_click=_end_set, args=(None,),
+        buttons = st.container(horizontal=True)
+        buttons.button("End set", type="primary", on_click=_end_set, args=(None,),
                   disabled=not playing, icon=":material/flag:")
-        b2.button("Stop — pain", on_click=_end_set, args=(ui.PAIN_REASON,), disabled=not playing,
+        buttons.button("Stop — pain", on_click=_end_set, args=(ui.PAIN_REASON,),
+                       disabled=not playing,
                   icon=":material/front_hand:",
                   help="Stops the set and records that you stopped because of pain.")
     with panel_col:
         tiles = st.empty()
         cue_box = st.empty()
         feed_box = st.empty()
+        footer = st.empty()
 
     coach = state.coach
     assert coach is not None
     status = state.status or ui.LiveStatus.waiting(spec, side)
     _render_panel(tiles, cue_box, feed_box, status, state, playing, spec)
+    if not playing:
+        footer.caption(
+            "Press **Start set** and allow the camera. The numbers update here while you "
+            "move; **End set** shows the summary."
+        )
 
     if playing:
         while True:  # a rerun (button, stream change) interrupts this loop
@@ -273,16 +312,15 @@ def live_page() -> None:
                 camera_problem = str(err)
             _render_panel(tiles, cue_box, feed_box, status, state, playing, spec,
                           camera_problem=camera_problem, error=coach.error)
+            fps = coach.analysed_fps
+            footer.caption(
+                f"Set time {ui.format_clock(coach.last_t)}"
+                + ("" if fps is None else f" · analysing {fps:.0f} frames/s")
+            )
             time.sleep(PAGE_REFRESH_S)
     elif state.last_record is not None:
         st.divider()
         show_summary(state.last_record, key="live-summary", title="Last set")
-    else:
-        with panel_col:
-            st.caption(
-                "Press **Start set** and allow the camera. The numbers update here while you "
-                "move; **End set** shows the summary."
-            )
 
 
 def _tile(big: str, small: str, elem_id: str) -> str:
@@ -458,8 +496,9 @@ def _show_review(result: dict[str, Any]) -> None:
     if result["decode_error"]:
         st.warning(f"The clip is damaged after some point; reviewed up to there. "
                    f"({result['decode_error']})")
-    if not summary["assessed"]:
-        st.warning(f"Could not assess this clip: {summary['reason']}.", icon=":material/warning:")
+    coverage = ui.coverage_warning(record)
+    if coverage is not None:
+        st.warning(coverage, icon=":material/warning:")
     v_col, s_col = st.columns([3, 2], gap="large")
     with v_col:
         if result["video"]:

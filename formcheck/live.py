@@ -250,6 +250,13 @@ class LiveCoach:
             except queue.Empty:
                 return out
 
+    @property
+    def analysed_fps(self) -> float | None:
+        """Frames analysed per second of stream time (dropped frames are not analysed)."""
+        if self.frames < 2 or self._last_t is None or self._last_t <= 0:
+            return None
+        return (self.frames - 1) / self._last_t
+
     def faults(self) -> list[FaultRaised]:
         """Faults raised so far in this set (from the record, so none are lost to the queue)."""
         with self._lock:
@@ -287,12 +294,6 @@ class LiveCoach:
                 self._publish(self._final)
         self.close()
         return self.record
-
-    def __del__(self) -> None:  # pragma: no cover - best effort when a session is dropped
-        try:
-            self.close()
-        except Exception:
-            pass
 
 
 def snapshot(coach: LiveCoach) -> dict[str, Any]:

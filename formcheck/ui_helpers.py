@@ -184,7 +184,11 @@ class TargetLine:
 
 
 def target_lines(record: SessionRecord) -> list[TargetLine]:
-    """Reps and hold against the prescription, for the summary."""
+    """Reps and hold against the prescription, for the summary.
+
+    For a rep exercise with an optional hold variant (the bridge), the hold line
+    appears only when a hold was done.
+    """
     s = record.summary()
     spec = record.spec
     lines: list[TargetLine] = []
@@ -198,7 +202,7 @@ def target_lines(record: SessionRecord) -> list[TargetLine]:
                 s["meets_target"]["reps"],
             )
         )
-    if spec.hold is not None:
+    if spec.hold is not None and (not spec.reps or record.best_hold_s > 0):
         hold_t = s["target"]["hold_s"]
         lines.append(
             TargetLine(
@@ -226,13 +230,13 @@ def fault_rows(record: SessionRecord) -> list[dict[str, Any]]:
 
 
 def rep_table_rows(record: SessionRecord) -> list[dict[str, Any]]:
-    """The per-rep table with readable column names."""
+    """The per-rep table with readable column names (a side column only for sided specs)."""
     rows = []
     for r in record.reps_rows():
         rows.append(
             {
                 "rep": r["rep"],
-                "side": r["side"] or "",
+                **({"side": r["side"] or ""} if record.spec.has_sides else {}),
                 "start": format_clock(r["start_s"]),
                 "top": "" if r["top_s"] is None else format_clock(r["top_s"]),
                 "end": format_clock(r["end_s"]),
@@ -262,9 +266,38 @@ def summary_headline(record: SessionRecord) -> str:
                  f"{n_faults} form fault{'s' if n_faults != 1 else ''}")
     text = ", ".join(parts)
     text = text[0].upper() + text[1:] + "."
-    if s["stopped"] is not None:
-        text += f" Stopped at {format_clock(s['stopped']['t_s'] or 0.0)}: {s['stopped']['reason']}."
     return text
+
+
+def stopped_text(record: SessionRecord) -> str | None:
+    """Why and when the user stopped the set, or None when it was not stopped."""
+    stopped = record.summary()["stopped"]
+    if stopped is None:
+        return None
+    return (f"Set stopped at {format_clock(stopped['t_s'] or 0.0)}: {stopped['reason']}. "
+            "No more reps were asked for after that.")
+
+
+def coverage_warning(record: SessionRecord, min_share: float = 0.5) -> str | None:
+    """A warning when less than ``min_share`` of the frames could be assessed, with the main
+    reason (by time), e.g. a clip filmed from the wrong side. None when coverage is fine or
+    when nothing at all was assessed (the summary headline says so already)."""
+    if record.frames == 0 or record.frames_assessed == 0:
+        return None
+    share = record.frames_assessed / record.frames
+    if share >= min_share:
+        return None
+    end = record.timeline[-1][0] if record.timeline else 0.0
+    by_reason: dict[str, float] = {}
+    for start, stop, reason in record.cannot_spans:
+        if reason and reason != "starting":
+            by_reason[reason] = by_reason.get(reason, 0.0) + ((end if stop is None else stop)
+                                                              - start)
+    text = f"Only {share:.0%} of the clip could be assessed"
+    if by_reason:
+        main = max(by_reason, key=lambda r: by_reason[r])
+        text += f". Mostly: {main.rstrip('.')}"
+    return text + "."
 
 
 # ---------------------------------------------------------------------------

@@ -24,12 +24,14 @@ from formcheck.spec import get_spec
 from formcheck.ui_helpers import (
     LiveStatus,
     check_markdown,
+    coverage_warning,
     fault_rows,
     format_clock,
     format_hold,
     format_reps,
     prescription_facts,
     rep_table_rows,
+    stopped_text,
     summary_headline,
     target_lines,
     timeline_chart,
@@ -148,7 +150,11 @@ def test_stop_for_pain_is_recorded_and_nothing_counts_after() -> None:
     assert s["stopped"]["t_s"] == pytest.approx(6.0)
     feed(coach, TWO_REPS, start=7.0)
     assert record.reps == 1
-    assert "Stopped at 0:06.0: pain increased" in summary_headline(record)
+    assert stopped_text(record) == (
+        "Set stopped at 0:06.0: pain increased. No more reps were asked for after that."
+    )
+    assert summary_headline(record) == "1 rep, no form faults."
+    assert stopped_text(coach_for(TWO_REPS)[0].finish()) is None
 
 
 def test_finish_from_another_thread_while_frames_arrive() -> None:
@@ -331,3 +337,16 @@ def test_live_status_waiting_and_phases() -> None:
     st = LiveStatus.from_result(coach.drain()[-1], spec)
     assert st.phase in ("At the top", "Lifting")
     assert Phase.TOP.value == "top"
+
+
+def test_coverage_warning_names_the_main_reason() -> None:
+    keys = [(0, 125), (12, 125)]
+    coach, _ = coach_for(keys, est_kw={"person_until": 2.0})
+    feed(coach, keys)
+    record = coach.finish()
+    warning = coverage_warning(record)
+    assert warning is not None
+    assert warning.startswith("Only 1") and "Mostly: No person in view" in warning
+    full, _ = coach_for(keys)
+    feed(full, keys)
+    assert coverage_warning(full.finish()) is None

@@ -29,13 +29,13 @@ def launch_chromium(p: Any, extra_args: list[str] | None = None) -> Any:
     )
 
 
-def wait_for_app(pg: Any, timeout_ms: int = 120_000) -> None:
-    """Wait until Streamlit has rendered and finished running the script."""
+def wait_for_app(pg: Any, selector: str | None = None, timeout_ms: int = 120_000) -> None:
+    """Wait until the page has rendered (``selector``, else its title) and the script is idle."""
     pg.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
-    pg.wait_for_selector('[data-testid="stMain"]', timeout=60_000)
+    pg.wait_for_selector(selector or '[data-testid="stMain"] h1', timeout=timeout_ms)
+    pg.wait_for_timeout(600)  # Streamlit shows its running icon only after a short delay
     pg.wait_for_function(
-        "() => { const w = document.querySelector('[data-testid=\"stStatusWidget\"]');"
-        " return !w || !w.innerText.includes('Running'); }",
+        "() => !document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')",
         timeout=timeout_ms,
     )
 
@@ -44,8 +44,24 @@ def main_text(pg: Any) -> str:
     return str(pg.locator('[data-testid="stMain"]').inner_text())
 
 
-def screenshot(pg: Any, name: str, full_page: bool = True) -> Path:
+def screenshot(pg: Any, name: str, height: int | None = None, max_width: int = 1100) -> Path:
+    """Save docs/screenshots/<name>.png, small: the viewport (``height`` tall if given),
+    scaled down to ``max_width`` and PNG-compressed."""
+    import cv2
+    import numpy as np
+
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    pg.screenshot(path=str(path), full_page=full_page)
+    size = pg.viewport_size
+    if height is not None:
+        pg.set_viewport_size({"width": size["width"], "height": height})
+        pg.wait_for_timeout(800)
+    png = pg.screenshot()
+    if height is not None:
+        pg.set_viewport_size(size)
+    img = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+    h, w = img.shape[:2]
+    if w > max_width:
+        img = cv2.resize(img, (max_width, round(h * max_width / w)), interpolation=cv2.INTER_AREA)
+    cv2.imwrite(str(path), img, [cv2.IMWRITE_PNG_COMPRESSION, 9])
     return path

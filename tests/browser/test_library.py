@@ -25,4 +25,4 @@ def test_library_lists_every_spec(app_url: str, page: Any) -> None:
             assert rule_title(rule_id) in text, f"{spec.id}: check {rule_id} not listed"
         for step in spec.instructions:
             assert step in text
-    screenshot(page, "library")
+    screenshot(page, "library", height=1300)

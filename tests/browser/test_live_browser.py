@@ -1,0 +1,141 @@
+"""Live coaching end to end: a sample clip as Chromium's fake camera, through WebRTC.
+
+The clip (converted to .y4m) is padded with still rest frames before and after,
+because Chromium loops the file: the live count reaches the clip's true count,
+then stays there through the padding (and the next pass's lead-in) until the
+second pass adds reps. The test asserts the first long plateau of the count.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browserkit import ROOT, launch_chromium, main_text, screenshot, wait_for_app
+
+from formcheck.video import to_y4m
+
+CLIP = ROOT / "sample_videos" / "glute_bridge_side_clean.mp4"
+LEAD_S = 2.0  # rest frames before the clip (WebRTC takes ~1 s to connect)
+TRAIL_S = 8.0  # rest frames after it
+PLATEAU_S = 10.0  # longer than any pause between reps in one pass, shorter than the padding gap
+REPS_RE = re.compile(r"Reps (\d+) / (\d+)")
+
+
+def padded_y4m(src: Path, dst: Path, lead_s: float, trail_s: float) -> tuple[int, float]:
+    """Convert ``src`` to 640x480 y4m with its first frame repeated for ``lead_s`` before and
+    its last frame for ``trail_s`` after. Returns (frames, fps)."""
+    raw = dst.with_suffix(".raw.y4m")
+    to_y4m(src, raw, size=(640, 480))
+    data = raw.read_bytes()
+    raw.unlink()
+    header, _, body = data.partition(b"\n")
+    fields = dict((f[:1], f[1:]) for f in header.split()[1:])
+    w, h = int(fields[b"W"]), int(fields[b"H"])
+    num, den = (int(x) for x in fields[b"F"].split(b":"))
+    fps = num / den
+    size = w * h * 3 // 2
+    frame_len = len(b"FRAME\n") + size
+    n = len(body) // frame_len
+    assert n * frame_len == len(body), "unexpected y4m layout"
+    first, last = body[:frame_len], body[(n - 1) * frame_len :]
+    lead, trail = round(lead_s * fps), round(trail_s * fps)
+    with open(dst, "wb") as out:
+        out.write(header + b"\n")
+        out.write(first * lead)
+        out.write(body)
+        out.write(last * trail)
+    return lead + n + trail, fps
+
+
+@pytest.fixture(scope="module")
+def fake_camera(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    if not CLIP.is_file():
+        pytest.skip(f"{CLIP.name} is not in sample_videos/")
+    truth = json.loads(CLIP.with_suffix(".json").read_text())
+    y4m = tmp_path_factory.mktemp("camera") / "camera.y4m"
+    padded_y4m(CLIP, y4m, LEAD_S, TRAIL_S)
+    return y4m, int(truth["reps"])
+
+
+def read_reps(pg: Any) -> int | None:
+    try:
+        text = pg.locator("#fc-reps").inner_text(timeout=2_000)
+    except Exception:
+        return None
+    m = REPS_RE.search(text)
+    return int(m.group(1)) if m else None
+
+
+def test_live_counts_the_clips_reps(
+    app_url: str, playwright_instance: Any, fake_camera: tuple[Path, int]
+) -> None:
+    y4m, truth = fake_camera
+    browser = launch_chromium(
+        playwright_instance,
+        ["--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={y4m}"],
+    )
+    try:
+        pg = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        pg.set_default_timeout(30_000)
+        pg.goto(app_url + "/")
+        wait_for_app(pg, "#fc-reps")
+        text = main_text(pg)
+        assert "Live coaching" in text and "Camera." in text and "Prescription." in text
+        assert "Reps 0 / 10" in text
+        component = pg.frame_locator('iframe[title*="webrtc_streamer"]')
+        component.get_by_role("button", name="Start set").click()
+
+        # Poll the page text; find the first time the count stays put for PLATEAU_S.
+        history: list[tuple[float, int]] = []
+        t0 = time.monotonic()
+        since, value = t0, -1
+        plateau: int | None = None
+        shot_taken = False
+        while time.monotonic() - t0 < 120:
+            n = read_reps(pg)
+            now = time.monotonic()
+            if n is not None and n != value:
+                history.append((round(now - t0, 1), n))
+                since, value = now, n
+            if value == truth - 1 and not shot_taken and now - since > 1.5:
+                screenshot(pg, "live", height=900)  # mid-set, with the overlay
+                shot_taken = True
+            if value > 0 and now - since >= PLATEAU_S:
+                plateau = value
+                break
+            time.sleep(0.25)
+        assert plateau is not None, f"the live count never settled: {history}"
+        assert plateau == truth, f"live count {plateau}, truth {truth}; history {history}"
+        text = main_text(pg)
+        assert f"Reps {truth} / 10" in text
+        assert "analysing" in text
+        fps = re.search(r"analysing (\d+) frames/s", text)
+        print(f"\nlive reps {plateau} (truth {truth}); count history {history}; "
+              f"analysed {fps.group(1) if fps else '?'} frames/s")
+
+        # End the set: the summary keeps what was counted and offers the downloads.
+        pg.get_by_role("button", name="End set").click()
+        pg.get_by_role("heading", name="Last set").wait_for(timeout=30_000)
+        wait_for_app(pg)
+        summary = main_text(pg)
+        assert re.search(rf"\b{plateau} reps?\b", summary), summary
+        assert "Report (JSON)" in summary and "Reps (CSV)" in summary
+
+        # A second set, stopped for pain: the reason is recorded and nothing more is asked.
+        component.get_by_role("button", name="Start set").click()
+        pg.wait_for_function(
+            "() => /Set time 0:0[3-9]/.test(document.body.innerText)", timeout=60_000
+        )
+        pg.get_by_role("button", name="Stop — pain").click()
+        pg.get_by_text("Set stopped at").wait_for(timeout=30_000)
+        wait_for_app(pg)
+        summary = main_text(pg)
+        assert "pain increased or spread down the leg" in summary
+        assert "No more reps were asked for after that." in summary
+    finally:
+        browser.close()

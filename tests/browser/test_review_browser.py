@@ -1,0 +1,83 @@
+"""Clip review end to end: upload a sample clip, check the summary, the plot and the table."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from browserkit import ROOT, main_text, screenshot, wait_for_app
+
+from formcheck.video import VideoWriter
+
+SAMPLES = ROOT / "sample_videos"
+
+
+def review(pg: Any, app_url: str, clip: Path, exercise: str | None = None) -> str:
+    pg.goto(f"{app_url}/review")
+    wait_for_app(pg)
+    if exercise is not None:
+        pg.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+        pg.get_by_role("option", name=exercise).click()
+        pg.get_by_role("heading", name=re.compile(f"Review a clip · {exercise}")).wait_for()
+    pg.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(clip))
+    pg.get_by_role("button", name=re.compile("Review clip")).click()
+    pg.get_by_role("heading", name="Summary").wait_for(timeout=180_000)
+    wait_for_app(pg)
+    return main_text(pg)
+
+
+def test_review_an_uploaded_clip(app_url: str, page: Any) -> None:
+    clip = SAMPLES / "glute_bridge_side_clean.mp4"
+    if not clip.is_file():
+        pytest.skip(f"{clip.name} is not in sample_videos/")
+    truth = json.loads(clip.with_suffix(".json").read_text())
+    text = review(page, app_url, clip)
+    reps = truth["reps"]
+    assert f"{reps} reps, no form faults." in text, text
+    assert "target 10-15" in text
+    assert "Report (JSON)" in text and "Reps (CSV)" in text
+    # The annotated video plays in the browser; the plot and the per-rep table are there.
+    video = page.locator('[data-testid="stVideo"]')
+    assert video.count() == 1
+    page.wait_for_function(
+        "() => { const v = document.querySelector('[data-testid=\"stVideo\"]');"
+        " return v && v.readyState >= 1 && v.duration > 0; }", timeout=30_000)
+    duration = page.evaluate("document.querySelector('[data-testid=\"stVideo\"]').duration")
+    assert abs(duration - truth["duration_s"]) < 0.5
+    assert "Over time" in text and "Reps" in text
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(state="attached")
+    page.locator('[data-testid="stDataFrame"]').first.wait_for(state="attached")
+    assert page.locator('[data-testid="stVegaLiteChart"]').count() == 1
+    # The JSON report downloads and matches what the page says.
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Report (JSON)").click()
+    report = json.loads(Path(dl.value.path()).read_text())
+    assert report["summary"]["reps"] == reps and report["summary"]["exercise"] == "glute_bridge"
+    page.get_by_role("heading", name="Summary").scroll_into_view_if_needed()
+    screenshot(page, "review", height=1500)
+
+
+def test_review_a_clip_without_a_person(
+    app_url: str, page: Any, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty_room.mp4"
+    rng = np.random.default_rng(0)
+    with VideoWriter(empty, 15.0, (320, 240)) as w:
+        for _ in range(30):
+            w.write(rng.integers(90, 110, size=(240, 320, 3), dtype=np.uint8))
+    text = review(page, app_url, empty)
+    assert "Could not assess this clip: no person was found in the video." in text
+    assert "Traceback" not in text
+
+
+def test_review_a_clip_with_the_wrong_view(app_url: str, page: Any) -> None:
+    clip = SAMPLES / "glute_bridge_side_clean.mp4"
+    if not clip.is_file():
+        pytest.skip(f"{clip.name} is not in sample_videos/")
+    text = review(page, app_url, clip, exercise="Standing hip hike")
+    assert "of the clip could be assessed. Mostly: Wrong camera view: face the camera" in text
+    assert "Traceback" not in text
