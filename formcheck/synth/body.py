@@ -255,6 +255,9 @@ def shapes(pose: Pose, body: BodyParams) -> list[Shape]:
     pc, cc = j["pelvis"], j["chest"]
     out.append(_ell(pc + pel @ np.array([0, 0.02, -0.01]) * h, pel,
                     (0.165 * g * h, 0.13 * h, 0.105 * g * h), body.trousers))
+    # A belt on the waistline: a visible line that tilts with the pelvis.
+    out.append(_ell(pc + pel[:, 1] * 0.085 * h, pel, (0.158 * g * h, 0.022 * h, 0.103 * g * h),
+                    _mix(body.trousers, (20, 15, 10), 0.6), depth_bias=0.004))
     for t, semi in (
         (0.30, (0.140 * g * h, 0.16 * h, 0.095 * g * h)),
         (0.55, (0.150 * g * h, 0.19 * h, 0.102 * g * h)),
