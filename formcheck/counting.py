@@ -10,6 +10,7 @@ with "higher = further into the position".
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from formcheck.results import Event, HoldEnded, HoldStarted, PartialRep, Phase, RepCompleted
@@ -59,6 +60,10 @@ class RepCounter:
         self.last_rep: RepCompleted | None = None
         self._wait_for_rest = False
         self.last_value_s: float | None = None  # time of the last measured value
+        self._base: float | None = None  # rest baseline (relative motions)
+        self._base_t: float | None = None
+        self._away_since: float | None = None
+        self._exit_offset = abs(motion.exit.value)
 
     @property
     def in_position(self) -> bool:
@@ -72,17 +77,54 @@ class RepCounter:
 
     @property
     def rep_start_value(self) -> float | None:
-        return None if self._rep is None else self._s * self._rep.start_g
+        return None if self._rep is None else self._s * (self._rep.start_g + self._offset)
 
     @property
     def rep_peak_value(self) -> float | None:
-        return None if self._rep is None else self._s * self._rep.peak_g
+        return None if self._rep is None else self._s * (self._rep.peak_g + self._offset)
+
+    @property
+    def _offset(self) -> float:
+        """Baseline to add back to relative values (0 for absolute motions)."""
+        return self._base if (self.motion.relative and self._base is not None) else 0.0
+
+    def _relative(self, g: float, t_s: float) -> float:
+        """Oriented value measured from the rest baseline (``relative`` motions).
+
+        While at rest, the baseline follows values near it (within the exit
+        offset) with time constant ``baseline_s``; excursions either way do not
+        drag it, so the return from a dip is not mistaken for a lift. A level
+        held away from the baseline for ``4 x baseline_s`` (a change of stance,
+        or a rise that stalls below the top) becomes the new rest level.
+        """
+        m = self.motion
+        if self._base is None or self._base_t is None:
+            self._base, self._base_t, self._away_since = g, t_s, None
+        dt = max(0.0, t_s - self._base_t)
+        self._base_t = t_s
+        rel = g - self._base
+        resting = self.phase in (Phase.UNKNOWN, Phase.REST, Phase.RISING)
+        if resting and abs(rel) <= self._exit_offset:
+            self._base += (1.0 - math.exp(-dt / m.baseline_s)) * rel
+            self._away_since = None
+        elif resting:
+            if self._away_since is None:
+                self._away_since = t_s
+            elif t_s - self._away_since > 4 * m.baseline_s:
+                self._base, self._away_since = g, None
+                if self.phase is Phase.RISING:
+                    self._to_rest(0.0)
+        else:
+            self._away_since = None
+        return g - self._base
 
     def step(self, value: float | None, t_s: float) -> list[Event]:
         if value is None:
             return []  # hold the state: nothing can be concluded
         self.last_value_s = t_s
         g = self._s * value
+        if self.motion.relative:
+            g = self._relative(g, t_s)
         events: list[Event] = []
         if self.phase is Phase.UNKNOWN:
             if self._wait_for_rest:  # after a cut: only a movement seen from rest counts
@@ -108,7 +150,9 @@ class RepCounter:
             if g - self._rest_g >= self.motion.min_range > 0:
                 self._attempt_peak = max(self._attempt_peak or g, g)
             elif self._attempt_peak is not None and g - self._rest_g <= self.motion.min_range / 3:
-                events.append(PartialRep(t_s, self.side, t_s, self._s * self._attempt_peak))
+                events.append(
+                    PartialRep(t_s, self.side, t_s, self._s * (self._attempt_peak + self._offset))
+                )
                 self._attempt_peak = None
                 self._rest_g = g
             if g >= self._exit:
@@ -128,7 +172,11 @@ class RepCounter:
                 # It left the rest zone, which is evidence of an attempt in itself:
                 # half the minimum range is enough to tell it from jitter there.
                 if rep.peak_g - rep.start_g >= self.motion.min_range / 2:
-                    events.append(PartialRep(t_s, self.side, rep.start_s, self._s * rep.peak_g))
+                    events.append(
+                        PartialRep(
+                            t_s, self.side, rep.start_s, self._s * (rep.peak_g + self._offset)
+                        )
+                    )
                 self._to_rest(g)
         elif self.phase is Phase.TOP:
             if g < self._mid:

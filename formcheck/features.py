@@ -176,7 +176,9 @@ class FeatureExtractor:
     def _point(
         self, pose: PoseFrame, ref: PointRef, near: str, space: str
     ) -> tuple[np.ndarray, float, Landmark]:
-        coords = pose.xy if space == "image" else pose.world[:, :2]
+        # World space keeps depth (z): a knee bending toward the camera is
+        # foreshortened in the image but not in 3D.
+        coords = pose.xy if space == "image" else pose.world
         if ref.kind == "fixed":
             assert ref.landmark is not None
             lm = ref.landmark
@@ -224,6 +226,8 @@ class FeatureExtractor:
             if vis < self.spec.min_visibility or not np.all(np.isfinite(p)):
                 return None, f"{_part_name(lm)} is not visible"
             pts.append(p)
+        if f.kind in ("segment_tilt", "height"):
+            pts = [p[:2] for p in pts]  # image-plane directions (world y also points down)
         if f.kind == "joint_angle":
             val = geometry.joint_angle(pts[0], pts[1], pts[2])
         elif f.kind == "segment_tilt":

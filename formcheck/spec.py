@@ -108,6 +108,10 @@ class MotionSpec:
     min_range: float = 0.0  # a movement smaller than this from rest is noise
     min_duration_s: float = 0.0  # a rep faster than this is not counted
     views: tuple[str, ...] = ()
+    # Thresholds are offsets from a rest baseline learned while at rest, for
+    # small movements whose absolute level differs from person to person.
+    relative: bool = False
+    baseline_s: float = 2.0  # time constant of the rest baseline
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +290,12 @@ def _nonneg(ctx: _Ctx, val: float, field: str) -> float:
     return val
 
 
+def _positive(ctx: _Ctx, val: float, field: str) -> float:
+    if val <= 0:
+        raise ctx.fail(field, f"{val!r} must be > 0")
+    return val
+
+
 def parse_point(ctx: _Ctx, text: str, field: str) -> PointRef:
     """``left_hip`` | ``mid:hip`` | ``near:knee`` | ``working:ankle`` ..."""
     if ":" in text:
@@ -399,7 +409,16 @@ def _threshold(ctx: _Ctx, t: Mapping[str, Any], key: str, where: str) -> Thresho
     return Threshold(direction=direction, value=value)
 
 
-_MOTION_KEYS = ("feature", "enter", "exit", "min_range", "min_duration_s", "views")
+_MOTION_KEYS = (
+    "feature",
+    "enter",
+    "exit",
+    "min_range",
+    "min_duration_s",
+    "views",
+    "relative",
+    "baseline_s",
+)
 
 
 def _parse_motion(
@@ -442,6 +461,10 @@ def _parse_motion(
             f"{where}.min_duration_s",
         ),
         views=_views(ctx, t, where, spec_views),
+        relative=_get(ctx, t, "relative", where, bool, default=False),
+        baseline_s=_positive(
+            ctx, _get(ctx, t, "baseline_s", where, float, default=2.0), f"{where}.baseline_s"
+        ),
     )
 
 

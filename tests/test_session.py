@@ -95,7 +95,9 @@ def test_short_hold_is_a_fault_and_hold_counts_only_with_good_form():
 
 
 def test_rep_rows_carry_their_faults():
-    s, _ = run_hike(hike_keys(reps=3, hold_s=0), knee=lambda t, h: 150.0 if t < 3.0 else 180.0)
+    # Rep 1 rises from 1.0 s, holds the top 1.6-2.0 s and is back at rest by 2.6 s.
+    s, _ = run_hike(hike_keys(reps=3, hold_s=0),
+                    knee=lambda t, h: 150.0 if 1.4 < t < 2.4 else 180.0)
     rows = s.record.reps_rows()
     assert [r["faults"] for r in rows] == [["working_leg_straight"], [], []]
 
