@@ -174,7 +174,7 @@ def show_summary(record: SessionRecord, key: str, title: str = "Summary") -> Non
     rows = ui.fault_rows(record)
     if rows:
         st.markdown("**Form faults**")
-        st.dataframe(rows, hide_index=True)
+        st.table(rows, border="horizontal")
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     base = f"formcheck_{record.spec.id}_{stamp}"
     downloads = st.container(horizontal=True)
@@ -266,8 +266,10 @@ def live_page() -> None:
                           "select_device": "Choose camera"},
         )
         playing = bool(ctx.state.playing)
-        if not playing:
+        if not playing and state.stop_stream:
             state.stop_stream = False
+            st.rerun()  # render the stream uncontrolled again, so its Start button returns
+        if not playing:
             _keep_set(state)  # the stream ended (stop button, camera lost): keep the set
         if state.coach is None or (state.coach.finished and not playing):
             state.coach = LiveCoach(spec, side)

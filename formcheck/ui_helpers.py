@@ -216,14 +216,14 @@ def target_lines(record: SessionRecord) -> list[TargetLine]:
 
 
 def fault_rows(record: SessionRecord) -> list[dict[str, Any]]:
-    """One row per fault raised: when, which rule, the cue, the rep."""
+    """One row per fault raised: when, which form point, the rep (and side for sided specs)."""
+    sided = record.spec.has_sides
     return [
         {
             "time": format_clock(f.t_s),
             "form point": rule_title(f.rule),
-            "cue": f.cue,
-            "rep": f.rep,
-            "side": f.side or "",
+            "rep": "" if f.rep is None else str(f.rep),
+            **({"side": f.side or ""} if sided else {}),
         }
         for f in record.faults
     ]

@@ -57,6 +57,30 @@ def test_review_an_uploaded_clip(app_url: str, page: Any) -> None:
         page.get_by_role("button", name="Report (JSON)").click()
     report = json.loads(Path(dl.value.path()).read_text())
     assert report["summary"]["reps"] == reps and report["summary"]["exercise"] == "glute_bridge"
+
+
+def test_review_a_sample_clip_with_faults(app_url: str, page: Any) -> None:
+    """The sample picker; faults are listed with their times, inside the truth's spans."""
+    clip = SAMPLES / "glute_bridge_side_lower_fast.mp4"
+    if not clip.is_file():
+        pytest.skip(f"{clip.name} is not in sample_videos/")
+    truth = json.loads(clip.with_suffix(".json").read_text())
+    page.goto(f"{app_url}/review")
+    wait_for_app(page)
+    page.get_by_text("Sample clip", exact=True).click()
+    page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name=clip.name).click()
+    page.get_by_role("button", name=re.compile("Review clip")).click()
+    page.get_by_role("heading", name="Summary").wait_for(timeout=180_000)
+    wait_for_app(page)
+    text = main_text(page)
+    n_faults = sum(len(spans) for spans in truth["faults"].values())
+    assert f"{truth['reps']} reps, {n_faults} form faults." in text, text
+    times = [int(m) * 60 + float(s) for m, s in re.findall(r"(\d):(\d\d\.\d)\s+Lower slowly", text)]
+    assert len(times) == n_faults, text
+    for t, (start, end) in zip(sorted(times), truth["faults"]["lower_slowly"], strict=True):
+        assert start - 0.5 <= t <= end + 0.5, (t, start, end)
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(state="attached")
     page.get_by_role("heading", name="Summary").scroll_into_view_if_needed()
     screenshot(page, "review", height=1500)
 
