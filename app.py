@@ -30,7 +30,7 @@ from formcheck.spec import ExerciseSpec, load_specs
 ROOT = Path(__file__).resolve().parent
 SAMPLE_DIR = ROOT / "sample_videos"
 VIDEO_TYPES = ["mp4", "mov", "m4v", "webm", "mkv", "avi"]
-MAX_UPLOAD_MB = 100  # keep in step with server.maxUploadSize in .streamlit/config.toml
+DEFAULT_MAX_UPLOAD_MB = 100  # server.maxUploadSize in .streamlit/config.toml overrides this
 PAGE_REFRESH_S = 0.1
 #: Local only: no STUN/TURN server on the internet. Host candidates work on localhost and a LAN.
 RTC_CONFIGURATION: dict[str, Any] = {"iceServers": []}
@@ -396,6 +396,14 @@ def _lan_hint() -> None:
 # ---------------------------------------------------------------------------
 
 
+def max_upload_mb() -> int:
+    """The upload limit: the server's maxUploadSize (the uploader enforces it too)."""
+    try:
+        return int(st.get_option("server.maxUploadSize"))
+    except Exception:
+        return DEFAULT_MAX_UPLOAD_MB
+
+
 def _sample_clips() -> list[Path]:
     if not SAMPLE_DIR.is_dir():
         return []
@@ -413,8 +421,8 @@ def review_page() -> None:
     sample: Path | None = None
     if source == "Upload a clip":
         upload = st.file_uploader(
-            f"Upload a video (up to {MAX_UPLOAD_MB} MB). It is deleted after processing.",
-            type=VIDEO_TYPES, key="review-upload",
+            f"Upload a video (up to {max_upload_mb()} MB). It is deleted after processing.",
+            type=VIDEO_TYPES, key=f"review-upload-{st.session_state.get('upload-round', 0)}",
         )
     else:
         clips = _sample_clips()
@@ -433,25 +441,36 @@ def review_page() -> None:
     ready = upload is not None or sample is not None
     if st.button("Review clip", type="primary", disabled=not ready, icon=":material/play_arrow:"):
         side = None if side_choice in (None, "auto") else side_choice
-        _run_review(spec, side, upload, sample)
+        st.session_state.pop("review-result", None)
+        st.session_state["review-error"] = _run_review(spec, side, upload, sample)
+        if upload is not None:
+            # Drop the upload from the server's memory too: a new uploader key discards it.
+            st.session_state["upload-round"] = st.session_state.get("upload-round", 0) + 1
+            st.rerun()
 
+    error = st.session_state.get("review-error")
+    if error:
+        st.error(error, icon=":material/error:")
     result = st.session_state.get("review-result")
     if result is not None and result["spec"] == spec.id:
         _show_review(result)
 
 
-def _run_review(spec: ExerciseSpec, side: str | None, upload: Any, sample: Path | None) -> None:
+def _run_review(
+    spec: ExerciseSpec, side: str | None, upload: Any, sample: Path | None
+) -> str | None:
+    """Review the clip; store the result in the session. Returns an error message or None."""
     from formcheck.pipeline import review_clip
 
-    st.session_state.pop("review-result", None)
-    if upload is not None and upload.size > MAX_UPLOAD_MB * 1024 * 1024:
-        st.error(f"That file is {upload.size / 1e6:.0f} MB; the limit is {MAX_UPLOAD_MB} MB. "
-                 "Trim the clip or lower its resolution.")
-        return
+    limit = max_upload_mb()
+    if upload is not None and upload.size > limit * 1024 * 1024:
+        return (f"That file is {upload.size / 1e6:.0f} MB; the limit is {limit} MB. "
+                "Trim the clip or lower its resolution.")
     bar = st.progress(0.0, text="Reading the clip…")
     # The upload and the annotated video live in a temporary directory that is deleted on exit.
     with tempfile.TemporaryDirectory(prefix="formcheck-") as tmp:
         tmpdir = Path(tmp)
+        name, clip = "", tmpdir
         try:
             if upload is not None:
                 name = Path(upload.name).name
@@ -476,15 +495,16 @@ def _run_review(spec: ExerciseSpec, side: str | None, upload: Any, sample: Path 
             video = out.read_bytes() if out.is_file() else None
         except FormcheckError as err:
             bar.empty()
-            st.error(str(err), icon=":material/error:")
-            return
+            return str(err).replace(str(clip), name)  # the user's file name, not our temp path
     bar.progress(1.0, text="Done")
     bar.empty()
     st.session_state["review-result"] = {
         "spec": spec.id, "name": name, "record": review.record, "video": video,
         "side": review.side, "side_auto": review.side_auto, "fps": review.fps,
         "duration_s": review.duration_s, "decode_error": review.decode_error,
+        "uploaded": upload is not None,
     }
+    return None
 
 
 def _show_review(result: dict[str, Any]) -> None:
@@ -492,6 +512,8 @@ def _show_review(result: dict[str, Any]) -> None:
     summary = record.summary()
     st.divider()
     meta = f"{result['name']} · {result['duration_s']:.1f} s at {result['fps']:.0f} fps"
+    if result["uploaded"]:
+        meta += " · upload deleted"
     if result["side"]:
         meta += f" · {result['side']} side" + (" (detected)" if result["side_auto"] else "")
     st.caption(meta)

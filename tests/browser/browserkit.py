@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +29,73 @@ BASE_ARGS = [
     "--disable-features=Translate,MediaRouter,OptimizationHints",
     "--use-fake-ui-for-media-stream",
 ]
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def run_app(
+    log: Path,
+    address: str = "127.0.0.1",
+    host: str = "localhost",
+    cert: tuple[Path, Path] | None = None,
+) -> Iterator[str]:
+    """``streamlit run app.py`` on a free port until the block ends; yields the base URL.
+
+    ``address`` is what the server binds to, ``host`` what the browser opens;
+    ``cert`` = (certificate, key) serves HTTPS.
+    """
+    import pytest
+
+    port = free_port("0.0.0.0" if address == "0.0.0.0" else address)
+    args = [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        "--server.headless", "true",
+        "--server.port", str(port),
+        "--server.address", address,
+        "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+    ]
+    scheme = "http"
+    context: ssl.SSLContext | None = None
+    if cert is not None:
+        args += ["--server.sslCertFile", str(cert[0]), "--server.sslKeyFile", str(cert[1])]
+        scheme = "https"
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE  # our own self-signed test certificate
+    url = f"{scheme}://{host}:{port}"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with open(log, "wb") as fh:
+        proc = subprocess.Popen(args, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT, env=env)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                if proc.poll() is not None:
+                    pytest.fail(f"streamlit exited early:\n{log.read_text()[-3000:]}")
+                try:
+                    with urllib.request.urlopen(
+                        f"{url}/_stcore/health", timeout=2, context=context
+                    ) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"streamlit did not become healthy:\n{log.read_text()[-3000:]}")
+                time.sleep(0.3)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def launch_chromium(p: Any, extra_args: list[str] | None = None) -> Any:

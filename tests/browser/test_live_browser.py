@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import socket
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browserkit import ROOT, launch_chromium, main_text, screenshot, wait_for_app
+from browserkit import ROOT, launch_chromium, main_text, run_app, screenshot, wait_for_app
 
 from formcheck.video import to_y4m
 
@@ -139,3 +142,57 @@ def test_live_counts_the_clips_reps(
         assert "No more reps were asked for after that." in summary
     finally:
         browser.close()
+
+
+def lan_address() -> str | None:
+    """This machine's primary non-loopback IPv4 address (no packet is sent), or None."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("10.255.255.255", 1))
+            ip = str(s.getsockname()[0])
+        except OSError:
+            return None
+    return None if ip.startswith("127.") else ip
+
+
+def test_live_from_another_device_over_https_on_the_lan(
+    playwright_instance: Any, fake_camera: tuple[Path, int], tmp_path: Path
+) -> None:
+    """The documented LAN setup: bind to 0.0.0.0, serve HTTPS, open the LAN address.
+
+    Browsers only allow the camera in a secure context; WebRTC then connects with
+    host candidates only (no STUN/TURN on the internet)."""
+    ip = lan_address()
+    if ip is None:
+        pytest.skip("no non-loopback network interface")
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=formcheck-test", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )
+    y4m, _ = fake_camera
+    with run_app(tmp_path / "streamlit.log", address="0.0.0.0", host=ip, cert=(cert, key)) as url:
+        browser = launch_chromium(
+            playwright_instance,
+            ["--ignore-certificate-errors", "--use-fake-device-for-media-stream",
+             f"--use-file-for-fake-video-capture={y4m}"],
+        )
+        try:
+            pg = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+            pg.goto(url + "/")
+            wait_for_app(pg, "#fc-reps")
+            assert pg.evaluate("window.isSecureContext") is True
+            assert "Browsers only allow the camera" not in main_text(pg)
+            pg.frame_locator('iframe[title*="webrtc_streamer"]').get_by_role(
+                "button", name="Start set"
+            ).click()
+            # The first rep of the clip comes back through the LAN connection.
+            pg.wait_for_function(
+                "() => /Reps [1-9]/.test(document.querySelector('#fc-reps').innerText)",
+                timeout=60_000,
+            )
+        finally:
+            browser.close()

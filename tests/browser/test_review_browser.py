@@ -25,7 +25,10 @@ def review(pg: Any, app_url: str, clip: Path, exercise: str | None = None) -> st
         pg.get_by_role("heading", name=re.compile(f"Review a clip · {exercise}")).wait_for()
     pg.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(clip))
     pg.get_by_role("button", name=re.compile("Review clip")).click()
-    pg.get_by_role("heading", name="Summary").wait_for(timeout=180_000)
+    pg.wait_for_selector(
+        '[data-testid="stMain"] h3:has-text("Summary"), [data-testid="stAlertContentError"]',
+        timeout=180_000,
+    )
     wait_for_app(pg)
     return main_text(pg)
 
@@ -39,6 +42,9 @@ def test_review_an_uploaded_clip(app_url: str, page: Any) -> None:
     reps = truth["reps"]
     assert f"{reps} reps, no form faults." in text, text
     assert "target 10-15" in text
+    # The upload is gone from the page and the server once reviewed.
+    assert "upload deleted" in text
+    assert page.locator('[data-testid="stFileUploaderFile"]').count() == 0
     assert "Report (JSON)" in text and "Reps (CSV)" in text
     # The annotated video plays in the browser; the plot and the per-rep table are there.
     video = page.locator('[data-testid="stVideo"]')
@@ -105,3 +111,14 @@ def test_review_a_clip_with_the_wrong_view(app_url: str, page: Any) -> None:
     text = review(page, app_url, clip, exercise="Standing hip hike")
     assert "of the clip could be assessed. Mostly: Wrong camera view: face the camera" in text
     assert "Traceback" not in text
+
+
+def test_review_a_file_that_is_not_a_video(app_url: str, page: Any, tmp_path: Path) -> None:
+    broken = tmp_path / "holiday.mp4"
+    broken.write_bytes(b"this is not a video\n" * 100)
+    text = review(page, app_url, broken)
+    assert "Summary" not in text and "Traceback" not in text
+    error = page.locator('[data-testid="stAlertContentError"] [data-testid="stMarkdownContainer"]')
+    message = error.inner_text().strip()
+    assert message.startswith("cannot read holiday.mp4 as a video"), message
+    assert "\n" not in message and "/tmp" not in message  # one actionable line, no temp path
