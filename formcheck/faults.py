@@ -41,11 +41,32 @@ def phase_matches(rule: RuleSpec, phase: Phase, holding: bool) -> bool:
     return False
 
 
+class Persistence:
+    """A violation counts once it has lasted ``grace_s``; it is raised once until it clears."""
+
+    def __init__(self, grace_s: float) -> None:
+        self.grace_s = grace_s
+        self._since: float | None = None
+        self._raised = False
+
+    def clear(self) -> Verdict:
+        self._since, self._raised = None, False
+        return _OK
+
+    def violated(self, value: float, t_s: float) -> Verdict:
+        if self._since is None:
+            self._since = t_s
+        if t_s - self._since < self.grace_s:
+            return _OK
+        first = not self._raised
+        self._raised = True
+        return Verdict(True, raise_now=first, value=value)
+
+
 class RangeRule:
     def __init__(self, rule: RuleSpec) -> None:
         self.rule = rule
-        self._since: float | None = None
-        self._raised = False
+        self._persist = Persistence(rule.grace_s)
 
     def _outside(self, v: float) -> bool:
         r = self.rule
@@ -54,15 +75,8 @@ class RangeRule:
 
     def step(self, value: float | None, t_s: float, applies: bool) -> Verdict:
         if value is None or not applies or not self._outside(value):
-            self._since, self._raised = None, False
-            return _OK
-        if self._since is None:
-            self._since = t_s
-        if t_s - self._since >= self.rule.grace_s:
-            first = not self._raised
-            self._raised = True
-            return Verdict(True, raise_now=first, value=value)
-        return _OK
+            return self._persist.clear()
+        return self._persist.violated(value, t_s)
 
 
 class DriftRule:
@@ -71,29 +85,20 @@ class DriftRule:
     def __init__(self, rule: RuleSpec) -> None:
         self.rule = rule
         self._base: float | None = None
-        self._since: float | None = None
-        self._raised = False
+        self._persist = Persistence(rule.grace_s)
 
     def step(self, value: float | None, t_s: float, applies: bool) -> Verdict:
         if not applies:
-            self._base, self._since, self._raised = None, None, False
-            return _OK
+            self._base = None
+            return self._persist.clear()
         if value is None:
-            self._since, self._raised = None, False
-            return _OK
+            return self._persist.clear()
         if self._base is None:
             self._base = value
         assert self.rule.max_change is not None
         if abs(value - self._base) <= self.rule.max_change:
-            self._since, self._raised = None, False
-            return _OK
-        if self._since is None:
-            self._since = t_s
-        if t_s - self._since >= self.rule.grace_s:
-            first = not self._raised
-            self._raised = True
-            return Verdict(True, raise_now=first, value=value)
-        return _OK
+            return self._persist.clear()
+        return self._persist.violated(value, t_s)
 
 
 class OscillationRule:

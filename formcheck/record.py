@@ -74,6 +74,7 @@ class SessionRecord:
         self.meta: dict[str, Any] = {}
         self.cuts: list[float] = []  # scene cuts in an edited clip
         self._reasons: Counter[str] = Counter()
+        self._keys: Counter[str] = Counter()  # the key feature measured, per frame
 
     # -- building -----------------------------------------------------------
 
@@ -107,6 +108,8 @@ class SessionRecord:
         elif result.cannot_assess is not None:
             self._reasons[result.cannot_assess] += 1
         self.timeline.append((result.t_s, result.key_value, result.phase.value))
+        if result.key_value is not None:
+            self._keys[result.key_feature] += 1
 
     def stopped(self, reason: str, t_s: float) -> None:
         self.stop_reason, self.stop_t_s = reason, t_s
@@ -248,7 +251,8 @@ class SessionRecord:
         }
         if timeline:
             out["timeline"] = {
-                "feature": self.spec.key_feature,
+                "feature": (self._keys.most_common(1)[0][0] if self._keys
+                            else self.spec.key_feature),
                 "t_s": [_r(t, 3) for t, _, _ in self.timeline],
                 "value": [_r(v) for _, v, _ in self.timeline],
                 "phase": [ph for _, _, ph in self.timeline],

@@ -156,6 +156,7 @@ class ExerciseSession:
         self._phase = Phase.UNKNOWN
         self.stopped: str | None = None
         self.views_seen: set[str] = set()
+        self._key: str | None = None  # the current view's phase feature
 
     # -- sets ---------------------------------------------------------------
 
@@ -232,6 +233,7 @@ class ExerciseSession:
         counter = s.counter_for(view)
         assert counter is not None  # every spec view has a motion (checked at load)
         key = counter.motion.feature
+        self._key = key
         value = fv.values.get(key)
         if value is None:
             events += self._hold_step(False, t_s)
@@ -433,7 +435,9 @@ class ExerciseSession:
             if r.active or r.shown_until >= t_s:
                 candidates.append(r.rule.cue)
         hold = s.hold
-        key = self.spec.key_feature
+        # The feature that drives phases in this view (e.g. hip_lift from the
+        # feet), else the spec's key feature.
+        key = self._key or self.spec.key_feature
         return FrameResult(
             t_s=t_s,
             side=s.side,
@@ -445,7 +449,7 @@ class ExerciseSession:
             cue=self.cues.choose(candidates, t_s),
             cannot_assess=None if self._cannot in (None, "starting") else self._cannot,
             key_feature=key,
-            key_value=values.get(key, key_value) if values else key_value,
+            key_value=key_value if self._key else values.get(key),
             features=dict(values),
             events=tuple(events),
             person=person,

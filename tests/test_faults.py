@@ -1,0 +1,71 @@
+"""Rule evaluators: value sequences with timestamps -> when a fault is raised and cleared."""
+
+import pytest
+from posekit import ramp
+
+from formcheck.faults import DriftRule, OscillationRule, RangeRule
+from formcheck.spec import RuleSpec
+
+
+def rule(kind, **kw):
+    return RuleSpec(id="r", kind=kind, cue="cue", description="d", feature="f", **kw)
+
+
+def raised_at(evaluator, samples, applies=lambda t: True):
+    out = []
+    for t, v in samples:
+        verdict = evaluator.step(v, t, applies(t))
+        if verdict.raise_now:
+            out.append(round(t, 2))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("name", "keys", "expected"),
+    [
+        ("inside the range", [(0, 2), (3, 4)], []),
+        ("brief spike under grace", [(0, 0), (1, 0), (1.05, 9), (1.2, 0), (3, 0)], []),
+        # 0 -> 9 over 1 s crosses 6 at 0.67 s; raised 0.3 s later
+        ("sustained: raised once after grace", [(0, 0), (1, 9), (4, 9)], [1.0]),
+        ("two separate violations", [(0, 0), (1, 9), (2, 9), (2.1, 0), (3, 0), (3.1, -9), (5, -9)],
+         [1.0, 3.4]),
+    ],
+)
+def test_range_rule_with_absolute_limit(name, keys, expected):
+    ev = RangeRule(rule("range", max=6.0, absolute=True, grace_s=0.3))
+    # Ramps between keyframes cross 6 a little after each keyframe: allow one frame.
+    got = raised_at(ev, ramp(keys))
+    assert got == pytest.approx(expected, abs=0.1)
+
+
+def test_range_rule_is_suspended_when_the_feature_is_missing():
+    ev = RangeRule(rule("range", min=165.0, grace_s=0.3))
+    samples = [(t, None if 1 <= t < 3 else 150.0) for t, _ in ramp([(0, 0), (4, 0)])]
+    got = raised_at(ev, samples)
+    # raised at 0.3, cleared by the gap (never raised during it), raised again 0.3 s after
+    assert got == pytest.approx([0.3, 3.3], abs=0.05)
+
+
+def test_drift_from_the_value_when_the_phase_began():
+    ev = DriftRule(rule("drift", max_change=0.1, grace_s=0.2))
+    samples = ramp([(0, 1.0), (1, 1.05), (2, 1.3), (3, 1.3)])
+    got = raised_at(ev, samples)
+    assert len(got) == 1 and 1.4 < got[0] < 1.7
+    # Leaving the phase resets the baseline: the same level is fine in the next phase.
+    ev2 = DriftRule(rule("drift", max_change=0.1, grace_s=0.2))
+    assert raised_at(ev2, samples, applies=lambda t: t < 1.2 or t > 1.8) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "keys", "raised"),
+    [
+        ("slow steady hold", [(0, 60), (5, 62)], False),
+        ("bouncing 8 deg at 2 Hz", [(i * 0.25, 60 + (8 if i % 2 else 0)) for i in range(20)], True),
+        ("small tremor under amplitude", [(i * 0.25, 60 + (1 if i % 2 else 0)) for i in range(20)],
+         False),
+        ("slow sway once a second", [(i * 1.0, 60 + (8 if i % 2 else 0)) for i in range(8)], False),
+    ],
+)
+def test_oscillation_is_bouncing(name, keys, raised):
+    ev = OscillationRule(rule("oscillation", window_s=2.0, min_amplitude=3.0, max_reversals=4))
+    assert bool(raised_at(ev, ramp(keys))) is raised
