@@ -191,7 +191,8 @@ def test_live_from_another_device_over_https_on_the_lan(
             ).click()
             # The first rep of the clip comes back through the LAN connection.
             pg.wait_for_function(
-                "() => /Reps [1-9]/.test(document.querySelector('#fc-reps').innerText)",
+                "() => { const e = document.querySelector('#fc-reps');"
+                " return !!e && /Reps [1-9]/.test(e.innerText); }",
                 timeout=60_000,
             )
         finally:
