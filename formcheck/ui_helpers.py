@@ -73,16 +73,15 @@ def rule_title(rule_id: str) -> str:
 
 
 def check_markdown(rule_id: str, description: str) -> str:
-    """A library line for one form check: bold title, then what is checked.
+    """A library line for one form check: a bold name, then what is checked.
 
-    Descriptions often begin with their own title ("Hips level: ..."); that is
-    not repeated.
+    A description that starts with its own short name ("No leaning: the trunk
+    ...") keeps that name; otherwise the rule id is the name.
     """
-    title = rule_title(rule_id)
     head, sep, rest = description.partition(":")
-    if sep and head.strip().lower() == title.lower():
-        return f"**{title}**: {rest.strip()}"
-    return f"**{title}**: {description}"
+    if sep and rest.strip() and 0 < len(head.split()) <= 5:
+        return f"**{head.strip()}**: {rest.strip()}"
+    return f"**{rule_title(rule_id)}**: {description}"
 
 
 def side_label(side: str | None) -> str:

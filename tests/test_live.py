@@ -293,7 +293,13 @@ def test_check_markdown_does_not_repeat_the_title() -> None:
     assert check_markdown("hips_level", "Hips level: the hip line stays level.") == (
         "**Hips level**: the hip line stays level."
     )
+    assert check_markdown("no_lean", "No leaning: the trunk stays upright.") == (
+        "**No leaning**: the trunk stays upright."
+    )
     assert check_markdown("no_lean", "Trunk stays upright.") == "**No lean**: Trunk stays upright."
+    assert check_markdown("x", "A long sentence that happens to have: a colon") == (
+        "**X**: A long sentence that happens to have: a colon"
+    )
 
 
 def test_prescription_facts_from_the_seeds() -> None:

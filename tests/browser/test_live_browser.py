@@ -27,6 +27,25 @@ LEAD_S = 2.0  # rest frames before the clip (WebRTC takes ~1 s to connect)
 TRAIL_S = 8.0  # rest frames after it
 PLATEAU_S = 10.0  # longer than any pause between reps in one pass, shorter than the padding gap
 REPS_RE = re.compile(r"Reps (\d+) / (\d+)")
+# Runs in every frame (the WebRTC component is an iframe): keeps the camera stream so a
+# test can stop its track, the way a camera that is unplugged or taken by another app stops.
+KEEP_CAMERA_STREAM = """
+(() => {
+  const md = navigator.mediaDevices;
+  if (!md || !md.getUserMedia) return;
+  const original = md.getUserMedia.bind(md);
+  md.getUserMedia = async (constraints) => {
+    const stream = await original(constraints);
+    window.__fcStream = stream;
+    return stream;
+  };
+  window.__fcStopCamera = () => {
+    const tracks = window.__fcStream ? window.__fcStream.getVideoTracks() : [];
+    tracks.forEach((t) => t.stop());
+    return tracks.length;
+  };
+})();
+"""
 
 
 def padded_y4m(src: Path, dst: Path, lead_s: float, trail_s: float) -> tuple[int, float]:
@@ -83,7 +102,9 @@ def test_live_counts_the_clips_reps(
         ["--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={y4m}"],
     )
     try:
-        pg = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.add_init_script(KEEP_CAMERA_STREAM)
+        pg = context.new_page()
         pg.set_default_timeout(30_000)
         pg.goto(app_url + "/")
         wait_for_app(pg, "#fc-reps")
@@ -120,6 +141,19 @@ def test_live_counts_the_clips_reps(
         fps = re.search(r"analysing (\d+) frames/s", text)
         print(f"\nlive reps {plateau} (truth {truth}); count history {history}; "
               f"analysed {fps.group(1) if fps else '?'} frames/s")
+
+        # Another browser session has its own coach: it has counted nothing.
+        other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        other.goto(app_url + "/")
+        wait_for_app(other, "#fc-reps")
+        assert "Reps 0 / 10" in main_text(other) and "Camera off" in main_text(other)
+        other.context.close()
+
+        # The camera goes away (its track stops): the page says so and the set is kept.
+        frame = pg.locator('iframe[title*="webrtc_streamer"]').element_handle().content_frame()
+        assert frame.evaluate("() => window.__fcStopCamera()") >= 1
+        pg.get_by_text("The camera stopped sending video").wait_for(timeout=30_000)
+        assert f"Reps {truth} / 10" in main_text(pg)
 
         # End the set: the summary keeps what was counted and offers the downloads.
         pg.get_by_role("button", name="End set").click()
@@ -197,3 +231,20 @@ def test_live_from_another_device_over_https_on_the_lan(
             )
         finally:
             browser.close()
+
+
+def test_plain_http_on_the_lan_explains_how_to_enable_the_camera(
+    browser: Any, tmp_path: Path
+) -> None:
+    ip = lan_address()
+    if ip is None:
+        pytest.skip("no non-loopback network interface")
+    with run_app(tmp_path / "streamlit.log", address="0.0.0.0", host=ip) as url:
+        pg = browser.new_context().new_page()
+        pg.goto(url + "/")
+        wait_for_app(pg, "#fc-reps")
+        assert pg.evaluate("window.isSecureContext") is False
+        text = main_text(pg)
+        assert "Browsers only allow the camera on https:// or localhost" in text
+        assert "--server.sslCertFile" in text
+        pg.context.close()
