@@ -76,9 +76,9 @@ def main() -> None:
     images: list[np.ndarray] = []
     with open_video(args.clip) as src:
         for vf in src:
-            img = vf.image
+            img: np.ndarray = vf.image
             if img.shape[:2] != (480, 640):
-                img = cv2.resize(img, (640, 480), interpolation=cv2.INTER_AREA)
+                img = np.asarray(cv2.resize(img, (640, 480), interpolation=cv2.INTER_AREA))
             images.append(img)
     if not images:
         raise SystemExit(f"no frames in {args.clip}")
