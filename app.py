@@ -279,16 +279,19 @@ def live_page() -> None:
                     state.coach.warm_up()
         buttons = st.container(horizontal=True)
         buttons.button("End set", type="primary", on_click=_end_set, args=(None,),
-                  disabled=not playing, icon=":material/flag:")
+                       disabled=not playing, icon=":material/flag:")
         buttons.button("Stop — pain", on_click=_end_set, args=(ui.PAIN_REASON,),
-                       disabled=not playing,
-                  icon=":material/front_hand:",
-                  help="Stops the set and records that you stopped because of pain.")
+                       disabled=not playing, icon=":material/front_hand:",
+                       help="Stops the set and records that you stopped because of pain.")
     with panel_col:
         tiles = st.empty()
         cue_box = st.empty()
         feed_box = st.empty()
         footer = st.empty()
+        checks = "".join(f"\n- {ui.check_markdown(rid, desc)}" for rid, desc in spec.checks())
+        if checks:
+            with st.expander("Form points checked", expanded=False):
+                st.markdown(checks)
 
     coach = state.coach
     assert coach is not None
@@ -322,7 +325,14 @@ def live_page() -> None:
             time.sleep(PAGE_REFRESH_S)
     elif state.last_record is not None:
         st.divider()
-        show_summary(state.last_record, key="live-summary", title="Last set")
+        record = state.last_record
+        side_done = record.sets[-1].side if record.sets else None
+        show_summary(record, key="live-summary",
+                     title="Last set" + (f" ({side_done} side)" if side_done else ""))
+        upcoming = ui.next_side(record)
+        if upcoming is not None and record.summary()["stopped"] is None:
+            st.info(f"Next: the **{upcoming}** side. Choose {upcoming.capitalize()} under "
+                    "Working side, then press **Start set**.", icon=":material/swap_horiz:")
 
 
 def _tile(big: str, small: str, elem_id: str) -> str:

@@ -183,11 +183,7 @@ class TargetLine:
 
 
 def target_lines(record: SessionRecord) -> list[TargetLine]:
-    """Reps and hold against the prescription, for the summary.
-
-    For a rep exercise with an optional hold variant (the bridge), the hold line
-    appears only when a hold was done.
-    """
+    """Reps and hold against the prescription, for the summary."""
     s = record.summary()
     spec = record.spec
     lines: list[TargetLine] = []
@@ -201,7 +197,7 @@ def target_lines(record: SessionRecord) -> list[TargetLine]:
                 s["meets_target"]["reps"],
             )
         )
-    if spec.hold is not None and (not spec.reps or record.best_hold_s > 0):
+    if spec.hold is not None and spec.prescription.hold_s is not None:
         hold_t = s["target"]["hold_s"]
         lines.append(
             TargetLine(
@@ -266,6 +262,16 @@ def summary_headline(record: SessionRecord) -> str:
     text = ", ".join(parts)
     text = text[0].upper() + text[1:] + "."
     return text
+
+
+def next_side(record: SessionRecord) -> str | None:
+    """For a spec done one side at a time: the prescribed side after this set's, if any."""
+    sides = record.spec.prescription.sides
+    done = record.sets[-1].side if record.sets else None
+    if not sides or done not in sides:
+        return None
+    i = sides.index(done)
+    return sides[i + 1] if i + 1 < len(sides) else None
 
 
 def stopped_text(record: SessionRecord) -> str | None:

@@ -29,6 +29,7 @@ from formcheck.ui_helpers import (
     format_clock,
     format_hold,
     format_reps,
+    next_side,
     prescription_facts,
     rep_table_rows,
     stopped_text,
@@ -331,6 +332,15 @@ def test_summary_tables_and_timeline_chart() -> None:
     chart = timeline_chart(record).to_dict()
     assert len(chart["layer"]) == 3
     assert isinstance(record.faults[0], FaultRaised)
+
+
+def test_next_side_follows_the_prescription() -> None:
+    hike = get_spec("standing_hip_hike")
+    left = LiveCoach(hike, side="left", estimator_factory=lambda: ScriptedPose(TWO_REPS))
+    assert next_side(left.finish()) == "right"
+    right = LiveCoach(hike, side="right", estimator_factory=lambda: ScriptedPose(TWO_REPS))
+    assert next_side(right.finish()) is None
+    assert next_side(coach_for(TWO_REPS)[0].finish()) is None  # the bridge has no sides
 
 
 def test_live_status_waiting_and_phases() -> None:

@@ -7,6 +7,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -16,7 +17,11 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+#: Where screenshots go. Refresh the committed ones with
+#: ``FORMCHECK_SCREENSHOTS=docs/screenshots python -m pytest -m browser``.
+SCREENSHOTS = Path(
+    os.environ.get("FORMCHECK_SCREENSHOTS", Path(tempfile.gettempdir()) / "formcheck-screenshots")
+)
 BASE_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -121,13 +126,15 @@ def main_text(pg: Any) -> str:
 
 
 def screenshot(pg: Any, name: str, height: int | None = None, max_width: int = 1100) -> Path:
-    """Save docs/screenshots/<name>.png, small: the viewport (``height`` tall if given),
-    scaled down to ``max_width`` and PNG-compressed."""
-    import cv2
-    import numpy as np
+    """Save ``<SCREENSHOTS>/<name>.png``, small: the viewport (``height`` tall if given),
+    scaled down to ``max_width`` and reduced to a 256-colour palette."""
+    import io
 
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
+    from PIL import Image
+
+    directory = SCREENSHOTS if SCREENSHOTS.is_absolute() else ROOT / SCREENSHOTS
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}.png"
     size = pg.viewport_size
     if height is not None:
         pg.set_viewport_size({"width": size["width"], "height": height})
@@ -135,9 +142,8 @@ def screenshot(pg: Any, name: str, height: int | None = None, max_width: int = 1
     png = pg.screenshot()
     if height is not None:
         pg.set_viewport_size(size)
-    img = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
-    h, w = img.shape[:2]
-    if w > max_width:
-        img = cv2.resize(img, (max_width, round(h * max_width / w)), interpolation=cv2.INTER_AREA)
-    cv2.imwrite(str(path), img, [cv2.IMWRITE_PNG_COMPRESSION, 9])
+    img = Image.open(io.BytesIO(png)).convert("RGB")
+    if img.width > max_width:
+        img = img.resize((max_width, round(img.height * max_width / img.width)), Image.LANCZOS)
+    img.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
     return path
