@@ -110,6 +110,9 @@ def _print_summary(s: dict[str, object], side_auto: bool, decode_error: str | No
     print(f"  reps:   {reps_txt}")
     if hold_t:
         print(f"  hold:   {s['hold_s']:.1f} s (target {hold_t[0]:g} s)")
+    if s.get("counting_confidence") == "low":
+        print("  note:   reps and hold are estimates for this exercise (the camera sees the")
+        print("          movement only partly; see `formcheck exercises` and the spec's limits)")
     faults = s["faults"]
     print(f"  faults: {', '.join(faults) if faults else 'none'}")  # type: ignore[arg-type]
     if s.get("not_checked"):

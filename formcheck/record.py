@@ -184,6 +184,9 @@ class SessionRecord:
             "assessed": assessed,
             "reason": reason,
             "partial_reps": sum(len(s.partials) for s in self.sets),
+            # "low": reps and hold_s are estimates for this exercise (see "limits")
+            "counting_confidence": "low" if spec.low_confidence else "high",
+            "limits": spec.limits,
             "target": {
                 "reps": list(p.reps) if p.reps else None,
                 "sets": p.sets,

@@ -112,6 +112,9 @@ class MotionSpec:
     # small movements whose absolute level differs from person to person.
     relative: bool = False
     baseline_s: float = 2.0  # time constant of the rest baseline
+    # "low": the pose model follows this movement only partly (see the spec's
+    # ``limits``); counts and hold times are reported as estimates.
+    confidence: str = "high"
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +209,12 @@ class ExerciseSpec:
             if not m.views or view in m.views:
                 return m
         return None
+
+    @property
+    def low_confidence(self) -> bool:
+        """Counting or hold timing is only an estimate for this exercise (see ``limits``)."""
+        motions = list(self.reps) + ([self.hold.motion] if self.hold and self.hold.motion else [])
+        return any(m.confidence == "low" for m in motions)
 
     def checks(self) -> list[tuple[str, str]]:
         """(rule id, what it checks) for the library page."""
@@ -418,7 +427,9 @@ _MOTION_KEYS = (
     "views",
     "relative",
     "baseline_s",
+    "confidence",
 )
+CONFIDENCE = ("high", "low")
 
 
 def _parse_motion(
@@ -462,6 +473,8 @@ def _parse_motion(
         ),
         views=_views(ctx, t, where, spec_views),
         relative=_get(ctx, t, "relative", where, bool, default=False),
+        confidence=_choice(ctx, _get(ctx, t, "confidence", where, str, default="high"),
+                           f"{where}.confidence", CONFIDENCE),
         baseline_s=_positive(
             ctx, _get(ctx, t, "baseline_s", where, float, default=2.0), f"{where}.baseline_s"
         ),

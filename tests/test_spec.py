@@ -23,6 +23,16 @@ def test_every_spec_file_loads(path):
         assert spec.motion_for(view) is not None
 
 
+def test_low_confidence_counting_is_declared_and_reported():
+    specs = load_specs()
+    assert specs["standing_hip_hike"].low_confidence
+    assert not specs["glute_bridge"].low_confidence
+    from formcheck.record import SessionRecord
+
+    assert SessionRecord(specs["standing_hip_hike"]).summary()["counting_confidence"] == "low"
+    assert SessionRecord(specs["glute_bridge"]).summary()["counting_confidence"] == "high"
+
+
 def test_the_two_named_exercises_exist():
     specs = load_specs()
     assert {"glute_bridge", "standing_hip_hike"} <= set(specs)
@@ -115,6 +125,10 @@ MISTAKES = [
      r"reps\[0\].enter 160 is not a table like \{ above = 160.0 \}"),
     ("threshold bad key", lambda d: d["reps"][0].update(enter={"over": 160.0}),
      r"reps\[0\].enter .* must have exactly one of: above, below"),
+    ("bad confidence", lambda d: d["reps"][0].update(confidence="medium"),
+     r"reps\[0\].confidence 'medium' is not allowed; allowed: high, low"),
+    ("relative baseline not positive", lambda d: d["reps"][0].update(baseline_s=0.0),
+     r"reps\[0\].baseline_s 0.0 must be > 0"),
     ("view with no motion", lambda d: d["reps"].pop(1), r"views lists 'foot_end' but no \[reps\]"),
     ("bad prescription side", lambda d: d["prescription"].update(sides=["middle"]),
      r"prescription.sides\[0\] 'middle' is not allowed; allowed: left, right"),
