@@ -104,8 +104,10 @@ def _print_summary(s: dict[str, object], side_auto: bool, decode_error: str | No
     reps_t = target.get("reps")
     hold_t = target.get("hold_s")
     side = s["side"]
-    print(f"{s['name']}" + (f", {side} side" + (" (found from the clip)" if side_auto else "")
-                            if side else ""))
+    print(
+        f"{s['name']}"
+        + (f", {side} side" + (" (found from the clip)" if side_auto else "") if side else "")
+    )
     reps_txt = f"{s['reps']}" + (f" (target {reps_t[0]}-{reps_t[1]})" if reps_t else "")
     print(f"  reps:   {reps_txt}")
     if hold_t:

@@ -254,8 +254,9 @@ class SessionRecord:
         }
         if timeline:
             out["timeline"] = {
-                "feature": (self._keys.most_common(1)[0][0] if self._keys
-                            else self.spec.key_feature),
+                "feature": (
+                    self._keys.most_common(1)[0][0] if self._keys else self.spec.key_feature
+                ),
                 "t_s": [_r(t, 3) for t, _, _ in self.timeline],
                 "value": [_r(v) for _, v, _ in self.timeline],
                 "phase": [ph for _, _, ph in self.timeline],

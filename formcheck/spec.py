@@ -473,8 +473,12 @@ def _parse_motion(
         ),
         views=_views(ctx, t, where, spec_views),
         relative=_get(ctx, t, "relative", where, bool, default=False),
-        confidence=_choice(ctx, _get(ctx, t, "confidence", where, str, default="high"),
-                           f"{where}.confidence", CONFIDENCE),
+        confidence=_choice(
+            ctx,
+            _get(ctx, t, "confidence", where, str, default="high"),
+            f"{where}.confidence",
+            CONFIDENCE,
+        ),
         baseline_s=_positive(
             ctx, _get(ctx, t, "baseline_s", where, float, default=2.0), f"{where}.baseline_s"
         ),
