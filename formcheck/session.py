@@ -393,8 +393,8 @@ class ExerciseSession:
         """A fault, attached to the rep under way (or just judged), if any."""
         in_rep = counter.phase in (Phase.RISING, Phase.TOP, Phase.LOWERING)
         rep: int | None = counter.reps + 1 if in_rep else None
-        if rule.kind == "tempo" and rule.phase == "lowering":
-            rep = counter.reps  # judged as the rep finishes
+        if rule.kind == "tempo" and not in_rep:
+            rep = counter.reps  # judged just after its rep finished
         elif rule.kind in ("reach", "hold_duration"):
             rep = None  # about a partial movement or a hold, not a counted rep
         return FaultRaised(t_s, self._set.side, rule.id, rule.cue, value, rep or None)

@@ -123,6 +123,15 @@ def test_bridge_side_view_reps_tempo_and_reach():
     assert "hips_level" not in out["faults"]
 
 
+def test_fast_lowering_belongs_to_its_rep_when_judged_before_rest():
+    """With a 142 deg rest the 10% level (about 146) is above exit (145): the tempo is judged
+    while the rep is still under way, and must still land on that rep."""
+    keys = [(0, 142), (1, 142), (2, 180), (3, 180), (5, 142), (6, 142),  # slow
+            (7, 180), (8, 180), (8.3, 142), (9, 142)]  # fast
+    s, _ = bridge_run(keys)
+    assert [r["faults"] for r in s.record.reps_rows()] == [[], ["lower_slowly"]]
+
+
 def test_no_person_is_cannot_assess_not_a_fault():
     s = ExerciseSession(BRIDGE)
     results = [s.step(None, i / 30) for i in range(30)]
