@@ -127,7 +127,8 @@ def main_text(pg: Any) -> str:
 
 def screenshot(pg: Any, name: str, height: int | None = None, max_width: int = 1100) -> Path:
     """Save ``<SCREENSHOTS>/<name>.png``, small: the viewport (``height`` tall if given),
-    scaled down to ``max_width`` and reduced to a 256-colour palette."""
+    scaled down to ``max_width`` and reduced to a 256-colour palette (octree keeps the
+    plot's light span colours)."""
     import io
 
     from PIL import Image
@@ -145,5 +146,5 @@ def screenshot(pg: Any, name: str, height: int | None = None, max_width: int = 1
     img = Image.open(io.BytesIO(png)).convert("RGB")
     if img.width > max_width:
         img = img.resize((max_width, round(img.height * max_width / img.width)), Image.LANCZOS)
-    img.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
+    img.quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(path, optimize=True)
     return path
