@@ -148,6 +148,12 @@ def show_setup(spec: ExerciseSpec) -> None:
             f"**Prescription.** {prescription_line(spec)}  \n{spec.prescription.text}",
             icon=":material/assignment:",
         )
+    if spec.low_confidence:
+        st.caption(
+            ":material/info: The rep count for this exercise is an estimate: the camera sees "
+            "the movement only partly. Holds and form points are checked as usual; the "
+            "exercise library says more."
+        )
 
 
 def show_summary(record: SessionRecord, key: str, title: str = "Summary") -> None:
@@ -347,7 +353,8 @@ def _render_panel(
     playing: bool, spec: ExerciseSpec, camera_problem: str | None = None,
     error: str | None = None,
 ) -> None:
-    parts = [_tile(status.reps_text, status.phase, "fc-reps")]
+    reps_note = status.phase + (" · count is an estimate" if spec.low_confidence else "")
+    parts = [_tile(status.reps_text, reps_note, "fc-reps")]
     if status.hold_text is not None:
         ht = ui.hold_target(spec)
         best = f"best {status.best_hold_s:.1f} s" + (

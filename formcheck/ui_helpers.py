@@ -191,7 +191,7 @@ def target_lines(record: SessionRecord) -> list[TargetLine]:
         reps_t = s["target"]["reps"]
         lines.append(
             TargetLine(
-                "Reps",
+                "Reps (estimate)" if spec.low_confidence else "Reps",
                 str(s["reps"]),
                 None if reps_t is None else f"{reps_t[0]}-{reps_t[1]}",
                 s["meets_target"]["reps"],

@@ -366,3 +366,13 @@ def test_coverage_warning_names_the_main_reason() -> None:
     full, _ = coach_for(keys)
     feed(full, keys)
     assert coverage_warning(full.finish()) is None
+
+
+def test_estimated_counts_are_labelled() -> None:
+    hike = get_spec("standing_hip_hike")
+    record = LiveCoach(hike, side="left", estimator_factory=lambda: ScriptedPose(TWO_REPS)).finish()
+    labels = [line.label for line in target_lines(record)]
+    assert labels[0] == ("Reps (estimate)" if hike.low_confidence else "Reps")
+    assert "Best hold" in labels
+    bridge = coach_for(TWO_REPS)[0].finish()
+    assert target_lines(bridge)[0].label == "Reps"
