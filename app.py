@@ -37,7 +37,6 @@ RTC_CONFIGURATION: dict[str, Any] = {"iceServers": []}
 MEDIA_CONSTRAINTS = {"video": {"width": 640, "height": 480}, "audio": False}
 
 
-
 def _use_starlette_media_handling() -> None:
     """Work around Streamlit 1.60 + Starlette >= 1.5 serving video and images as HTTP 500.
 
@@ -116,7 +115,10 @@ def sidebar() -> tuple[ExerciseSpec, str | None]:
         side: str | None = None
         if spec.has_sides:
             side = st.radio(
-                "Working side", list(spec.prescription.sides), horizontal=True, key="side",
+                "Working side",
+                list(spec.prescription.sides),
+                horizontal=True,
+                key="side",
                 format_func=str.capitalize,
             )
         st.markdown(
@@ -171,8 +173,13 @@ def show_summary(record: SessionRecord, key: str, title: str = "Summary") -> Non
             delta = None
             if line.target is not None:
                 delta = f"target {line.target}"
-            col.metric(line.label, line.value, delta=delta,
-                       delta_color="normal" if line.met else "off", delta_arrow="off")
+            col.metric(
+                line.label,
+                line.value,
+                delta=delta,
+                delta_color="normal" if line.met else "off",
+                delta_arrow="off",
+            )
         cols[-1].metric("Form faults", str(len(record.faults)))
     stopped = ui.stopped_text(record)
     if stopped is not None:
@@ -184,12 +191,24 @@ def show_summary(record: SessionRecord, key: str, title: str = "Summary") -> Non
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     base = f"formcheck_{record.spec.id}_{stamp}"
     downloads = st.container(horizontal=True)
-    downloads.download_button("Report (JSON)", record.to_json(), f"{base}.json",
-                              "application/json", key=f"{key}-json", icon=":material/download:",
-                              on_click="ignore")
-    downloads.download_button("Reps (CSV)", record.to_csv(), f"{base}.csv", "text/csv",
-                              key=f"{key}-csv", icon=":material/download:",
-                              on_click="ignore")
+    downloads.download_button(
+        "Report (JSON)",
+        record.to_json(),
+        f"{base}.json",
+        "application/json",
+        key=f"{key}-json",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+    downloads.download_button(
+        "Reps (CSV)",
+        record.to_csv(),
+        f"{base}.csv",
+        "text/csv",
+        key=f"{key}-csv",
+        icon=":material/download:",
+        on_click="ignore",
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -268,8 +287,11 @@ def live_page() -> None:
             video_frame_callback=state.on_frame,
             async_processing=True,
             desired_playing_state=desired,
-            translations={"start": "Start set", "stop": "Stop camera",
-                          "select_device": "Choose camera"},
+            translations={
+                "start": "Start set",
+                "stop": "Stop camera",
+                "select_device": "Choose camera",
+            },
         )
         playing = bool(ctx.state.playing)
         if not playing and state.stop_stream:
@@ -284,11 +306,22 @@ def live_page() -> None:
                 with st.spinner("Loading the pose model…"):
                     state.coach.warm_up()
         buttons = st.container(horizontal=True)
-        buttons.button("End set", type="primary", on_click=_end_set, args=(None,),
-                       disabled=not playing, icon=":material/flag:")
-        buttons.button("Stop — pain", on_click=_end_set, args=(ui.PAIN_REASON,),
-                       disabled=not playing, icon=":material/front_hand:",
-                       help="Stops the set and records that you stopped because of pain.")
+        buttons.button(
+            "End set",
+            type="primary",
+            on_click=_end_set,
+            args=(None,),
+            disabled=not playing,
+            icon=":material/flag:",
+        )
+        buttons.button(
+            "Stop — pain",
+            on_click=_end_set,
+            args=(ui.PAIN_REASON,),
+            disabled=not playing,
+            icon=":material/front_hand:",
+            help="Stops the set and records that you stopped because of pain.",
+        )
     with panel_col:
         tiles = st.empty()
         cue_box = st.empty()
@@ -321,8 +354,17 @@ def live_page() -> None:
                 coach.check_camera()
             except CameraError as err:
                 camera_problem = str(err)
-            _render_panel(tiles, cue_box, feed_box, status, state, playing, spec,
-                          camera_problem=camera_problem, error=coach.error)
+            _render_panel(
+                tiles,
+                cue_box,
+                feed_box,
+                status,
+                state,
+                playing,
+                spec,
+                camera_problem=camera_problem,
+                error=coach.error,
+            )
             fps = coach.analysed_fps
             footer.caption(
                 f"Set time {ui.format_clock(coach.last_t)}"
@@ -333,12 +375,18 @@ def live_page() -> None:
         st.divider()
         record = state.last_record
         side_done = record.sets[-1].side if record.sets else None
-        show_summary(record, key="live-summary",
-                     title="Last set" + (f" ({side_done} side)" if side_done else ""))
+        show_summary(
+            record,
+            key="live-summary",
+            title="Last set" + (f" ({side_done} side)" if side_done else ""),
+        )
         upcoming = ui.next_side(record)
         if upcoming is not None and record.summary()["stopped"] is None:
-            st.info(f"Next: the **{upcoming}** side. Choose {upcoming.capitalize()} under "
-                    "Working side, then press **Start set**.", icon=":material/swap_horiz:")
+            st.info(
+                f"Next: the **{upcoming}** side. Choose {upcoming.capitalize()} under "
+                "Working side, then press **Start set**.",
+                icon=":material/swap_horiz:",
+            )
 
 
 def _tile(big: str, small: str, elem_id: str) -> str:
@@ -349,8 +397,14 @@ def _tile(big: str, small: str, elem_id: str) -> str:
 
 
 def _render_panel(
-    tiles: Any, cue_box: Any, feed_box: Any, status: ui.LiveStatus, state: LiveState,
-    playing: bool, spec: ExerciseSpec, camera_problem: str | None = None,
+    tiles: Any,
+    cue_box: Any,
+    feed_box: Any,
+    status: ui.LiveStatus,
+    state: LiveState,
+    playing: bool,
+    spec: ExerciseSpec,
+    camera_problem: str | None = None,
     error: str | None = None,
 ) -> None:
     reps_note = status.phase + (" · count is an estimate" if spec.low_confidence else "")
@@ -379,14 +433,13 @@ def _render_panel(
         kind, text = "fc-cannot", "Waiting for you to get into position…"
     else:
         kind, text = "fc-cannot", "Camera off"
-    cue_box.markdown(f'<div class="fc-cue {kind}" id="fc-cue">{html.escape(text)}</div>',
-                     unsafe_allow_html=True)
+    cue_box.markdown(
+        f'<div class="fc-cue {kind}" id="fc-cue">{html.escape(text)}</div>', unsafe_allow_html=True
+    )
 
     if state.fault_feed:
         recent = state.fault_feed[-4:][::-1]
-        lines = "\n".join(
-            f"- `{ui.format_clock(f.t_s)}` {html.escape(f.cue)}" for f in recent
-        )
+        lines = "\n".join(f"- `{ui.format_clock(f.t_s)}` {html.escape(f.cue)}" for f in recent)
         feed_box.markdown(f"**Form notes this set**\n{lines}")
     else:
         feed_box.empty()
@@ -432,27 +485,36 @@ def review_page() -> None:
     st.title(f"Review a clip · {spec.name}")
     show_setup(spec)
 
-    source = st.radio("Clip", ["Upload a clip", "Sample clip"], horizontal=True,
-                      key="review-source", label_visibility="collapsed")
+    source = st.radio(
+        "Clip",
+        ["Upload a clip", "Sample clip"],
+        horizontal=True,
+        key="review-source",
+        label_visibility="collapsed",
+    )
     upload = None
     sample: Path | None = None
     if source == "Upload a clip":
         upload = st.file_uploader(
             f"Upload a video (up to {max_upload_mb()} MB). It is deleted after processing.",
-            type=VIDEO_TYPES, key=f"review-upload-{st.session_state.get('upload-round', 0)}",
+            type=VIDEO_TYPES,
+            key=f"review-upload-{st.session_state.get('upload-round', 0)}",
         )
     else:
         clips = _sample_clips()
         if not clips:
             st.info("No sample clips in sample_videos/.")
         else:
-            sample = st.selectbox("Sample clip", clips, format_func=lambda p: p.name,
-                                  key="review-sample")
+            sample = st.selectbox(
+                "Sample clip", clips, format_func=lambda p: p.name, key="review-sample"
+            )
     side_choice: str | None = None
     if spec.has_sides:
         options = ["auto", *spec.prescription.sides]
         side_choice = st.selectbox(
-            "Working side", options, key="review-side",
+            "Working side",
+            options,
+            key="review-side",
             format_func=lambda s: "Detect from the clip" if s == "auto" else s.capitalize(),
         )
     ready = upload is not None or sample is not None
@@ -481,8 +543,10 @@ def _run_review(
 
     limit = max_upload_mb()
     if upload is not None and upload.size > limit * 1024 * 1024:
-        return (f"That file is {upload.size / 1e6:.0f} MB; the limit is {limit} MB. "
-                "Trim the clip or lower its resolution.")
+        return (
+            f"That file is {upload.size / 1e6:.0f} MB; the limit is {limit} MB. "
+            "Trim the clip or lower its resolution."
+        )
     bar = st.progress(0.0, text="Reading the clip…")
     # The upload and the annotated video live in a temporary directory that is deleted on exit.
     with tempfile.TemporaryDirectory(prefix="formcheck-") as tmp:
@@ -505,8 +569,9 @@ def _run_review(
                     return
                 last[0] = now
                 frac = min(done / total, 1.0) if total else 0.0
-                bar.progress(frac, text=f"Checking form… frame {done}" +
-                             (f" of {total}" if total else ""))
+                bar.progress(
+                    frac, text=f"Checking form… frame {done}" + (f" of {total}" if total else "")
+                )
 
             review = review_clip(clip, spec, side=side, annotated_out=out, progress=progress)
             video = out.read_bytes() if out.is_file() else None
@@ -516,9 +581,15 @@ def _run_review(
     bar.progress(1.0, text="Done")
     bar.empty()
     st.session_state["review-result"] = {
-        "spec": spec.id, "name": name, "record": review.record, "video": video,
-        "side": review.side, "side_auto": review.side_auto, "fps": review.fps,
-        "duration_s": review.duration_s, "decode_error": review.decode_error,
+        "spec": spec.id,
+        "name": name,
+        "record": review.record,
+        "video": video,
+        "side": review.side,
+        "side_auto": review.side_auto,
+        "fps": review.fps,
+        "duration_s": review.duration_s,
+        "decode_error": review.decode_error,
         "uploaded": upload is not None,
     }
     return None
@@ -535,8 +606,10 @@ def _show_review(result: dict[str, Any]) -> None:
         meta += f" · {result['side']} side" + (" (detected)" if result["side_auto"] else "")
     st.caption(meta)
     if result["decode_error"]:
-        st.warning(f"The clip is damaged after some point; reviewed up to there. "
-                   f"({result['decode_error']})")
+        st.warning(
+            f"The clip is damaged after some point; reviewed up to there. "
+            f"({result['decode_error']})"
+        )
     coverage = ui.coverage_warning(record)
     if coverage is not None:
         st.warning(coverage, icon=":material/warning:")
@@ -572,12 +645,12 @@ def library_page() -> None:
         with st.container(border=True):
             st.subheader(spec.name)
             views = " ".join(
-                f'<span class="fc-pill">{html.escape(ui.VIEW_LABELS[v])}</span>'
-                for v in spec.views
+                f'<span class="fc-pill">{html.escape(ui.VIEW_LABELS[v])}</span>' for v in spec.views
             )
             cat = ui.CATEGORY_LABELS.get(spec.category, spec.category)
-            st.markdown(f'{views}<span class="fc-pill">{html.escape(cat)}</span>',
-                        unsafe_allow_html=True)
+            st.markdown(
+                f'{views}<span class="fc-pill">{html.escape(cat)}</span>', unsafe_allow_html=True
+            )
             left, right = st.columns(2, gap="large")
             with left:
                 st.markdown("**How to do it**")
@@ -589,9 +662,9 @@ def library_page() -> None:
                 st.markdown("**Form points checked**")
                 checks = spec.checks()
                 if checks:
-                    st.markdown("\n".join(
-                        f"- {ui.check_markdown(rid, desc)}" for rid, desc in checks
-                    ))
+                    st.markdown(
+                        "\n".join(f"- {ui.check_markdown(rid, desc)}" for rid, desc in checks)
+                    )
                 else:
                     st.markdown("- Counting and timing only.")
                 if spec.limits:
@@ -607,11 +680,17 @@ def library_page() -> None:
 st.markdown(CSS, unsafe_allow_html=True)
 nav = st.navigation(
     [
-        st.Page(live_page, title="Live coaching", icon=":material/videocam:", url_path="live",
-                default=True),
+        st.Page(
+            live_page,
+            title="Live coaching",
+            icon=":material/videocam:",
+            url_path="live",
+            default=True,
+        ),
         st.Page(review_page, title="Review a clip", icon=":material/movie:", url_path="review"),
-        st.Page(library_page, title="Exercise library", icon=":material/menu_book:",
-                url_path="library"),
+        st.Page(
+            library_page, title="Exercise library", icon=":material/menu_book:", url_path="library"
+        ),
     ],
     position="top",
 )

@@ -103,20 +103,32 @@ def main() -> None:
     rest_ms = [t - p for t, p in zip(total_ms, pose_ms, strict=True)]
 
     med, p95 = statistics.median(total_ms), pct(total_ms, 95)
-    print(f"clip: {Path(args.clip).name} at 640x480, {args.frames} timed frames "
-          f"(after {args.warmup} warm-up), {os.cpu_count()} CPU cores, model {est.name}")
-    print(f"frame callback: median {med:.1f} ms, p95 {p95:.1f} ms, mean "
-          f"{statistics.fmean(total_ms):.1f} ms, max {max(total_ms):.1f} ms")
-    print(f"  pose estimate: median {statistics.median(pose_ms):.1f} ms, p95 "
-          f"{pct(pose_ms, 95):.1f} ms")
-    print(f"  the rest (convert, session step, draw): median {statistics.median(rest_ms):.1f} ms, "
-          f"p95 {pct(rest_ms, 95):.1f} ms")
-    print(f"throughput: {1000 / med:.1f} frames/s at the median (budget {BUDGET_MS:.1f} ms "
-          "for 30 fps)")
+    print(
+        f"clip: {Path(args.clip).name} at 640x480, {args.frames} timed frames "
+        f"(after {args.warmup} warm-up), {os.cpu_count()} CPU cores, model {est.name}"
+    )
+    print(
+        f"frame callback: median {med:.1f} ms, p95 {p95:.1f} ms, mean "
+        f"{statistics.fmean(total_ms):.1f} ms, max {max(total_ms):.1f} ms"
+    )
+    print(
+        f"  pose estimate: median {statistics.median(pose_ms):.1f} ms, p95 "
+        f"{pct(pose_ms, 95):.1f} ms"
+    )
+    print(
+        f"  the rest (convert, session step, draw): median {statistics.median(rest_ms):.1f} ms, "
+        f"p95 {pct(rest_ms, 95):.1f} ms"
+    )
+    print(
+        f"throughput: {1000 / med:.1f} frames/s at the median (budget {BUDGET_MS:.1f} ms "
+        "for 30 fps)"
+    )
     verdict = "yes" if p95 <= BUDGET_MS else "at the median" if med <= BUDGET_MS else "no"
-    print(f"keeps up with 30 fps: {verdict}"
-          f" (median {'<=' if med <= BUDGET_MS else '>'} {BUDGET_MS:.1f} ms, "
-          f"p95 {'<=' if p95 <= BUDGET_MS else '>'} {BUDGET_MS:.1f} ms)")
+    print(
+        f"keeps up with 30 fps: {verdict}"
+        f" (median {'<=' if med <= BUDGET_MS else '>'} {BUDGET_MS:.1f} ms, "
+        f"p95 {'<=' if p95 <= BUDGET_MS else '>'} {BUDGET_MS:.1f} ms)"
+    )
     print(f"reps counted over {args.frames + args.warmup} frames: {record.reps}")
 
 

@@ -217,7 +217,8 @@ class LiveCoach:
                 title=self.spec.name + (f" ({result.side})" if result.side else ""),
                 reps_target=self.spec.prescription.reps_target if self.spec.reps else None,
                 hold_target_s=self.spec.prescription.hold_target_s
-                if self.spec.hold is not None else None,
+                if self.spec.hold is not None
+                else None,
             )
         except Exception as err:
             log.exception("drawing failed")

@@ -248,8 +248,10 @@ def summary_headline(record: SessionRecord) -> str:
     """One sentence for the top of a summary."""
     s = record.summary()
     if not s["assessed"]:
-        return f"Could not assess this {('set' if record.meta.get('live') else 'clip')}: " \
-               f"{s['reason']}."
+        return (
+            f"Could not assess this {('set' if record.meta.get('live') else 'clip')}: "
+            f"{s['reason']}."
+        )
     parts = []
     spec = record.spec
     if spec.reps:
@@ -257,8 +259,11 @@ def summary_headline(record: SessionRecord) -> str:
     if spec.hold is not None and s["hold_s"] > 0:
         parts.append(f"best hold {s['hold_s']:.1f} s")
     n_faults = len(record.faults)
-    parts.append("no form faults" if n_faults == 0 else
-                 f"{n_faults} form fault{'s' if n_faults != 1 else ''}")
+    parts.append(
+        "no form faults"
+        if n_faults == 0
+        else f"{n_faults} form fault{'s' if n_faults != 1 else ''}"
+    )
     text = ", ".join(parts)
     text = text[0].upper() + text[1:] + "."
     return text
@@ -279,8 +284,10 @@ def stopped_text(record: SessionRecord) -> str | None:
     stopped = record.summary()["stopped"]
     if stopped is None:
         return None
-    return (f"Set stopped at {format_clock(stopped['t_s'] or 0.0)}: {stopped['reason']}. "
-            "No more reps were asked for after that.")
+    return (
+        f"Set stopped at {format_clock(stopped['t_s'] or 0.0)}: {stopped['reason']}. "
+        "No more reps were asked for after that."
+    )
 
 
 def coverage_warning(record: SessionRecord, min_share: float = 0.5) -> str | None:
@@ -296,8 +303,9 @@ def coverage_warning(record: SessionRecord, min_share: float = 0.5) -> str | Non
     by_reason: dict[str, float] = {}
     for start, stop, reason in record.cannot_spans:
         if reason and reason != "starting":
-            by_reason[reason] = by_reason.get(reason, 0.0) + ((end if stop is None else stop)
-                                                              - start)
+            by_reason[reason] = by_reason.get(reason, 0.0) + (
+                (end if stop is None else stop) - start
+            )
     text = f"Only {share:.0%} of the clip could be assessed"
     if by_reason:
         main = max(by_reason, key=lambda r: by_reason[r])
@@ -322,18 +330,31 @@ def timeline_spans(record: SessionRecord) -> list[dict[str, Any]]:
     spans: list[dict[str, Any]] = []
     for s in record.sets:
         for rep in s.reps:
-            spans.append({"kind": "rep", "start": rep.start_s, "end": rep.end_s,
-                          "label": f"rep {rep.index}"})
+            spans.append(
+                {"kind": "rep", "start": rep.start_s, "end": rep.end_s, "label": f"rep {rep.index}"}
+            )
         for h in s.holds:
             if h.counted:
-                spans.append({"kind": "hold", "start": h.start_s, "end": h.t_s,
-                              "label": f"hold {h.held_s:.1f} s"})
+                spans.append(
+                    {
+                        "kind": "hold",
+                        "start": h.start_s,
+                        "end": h.t_s,
+                        "label": f"hold {h.held_s:.1f} s",
+                    }
+                )
     end_default = record.timeline[-1][0] if record.timeline else 0.0
     for start, end, reason in record.cannot_spans:
         if reason == "starting":
             continue
-        spans.append({"kind": "cannot assess", "start": start,
-                      "end": end if end is not None else end_default, "label": str(reason)})
+        spans.append(
+            {
+                "kind": "cannot assess",
+                "start": start,
+                "end": end if end is not None else end_default,
+                "label": str(reason),
+            }
+        )
     return spans
 
 
@@ -351,8 +372,10 @@ def timeline_chart(record: SessionRecord, height: int = 260) -> alt.LayerChart:
     )
     spans_df = pd.DataFrame(timeline_spans(record), columns=["kind", "start", "end", "label"])
     faults_df = pd.DataFrame(
-        [{"t": f.t_s, "kind": "fault", "label": f"{rule_title(f.rule)}: {f.cue}"}
-         for f in record.faults],
+        [
+            {"t": f.t_s, "kind": "fault", "label": f"{rule_title(f.rule)}: {f.cue}"}
+            for f in record.faults
+        ],
         columns=["t", "kind", "label"],
     )
     kinds = list(SPAN_COLOURS)
@@ -365,16 +388,25 @@ def timeline_chart(record: SessionRecord, height: int = 260) -> alt.LayerChart:
     rects = (
         alt.Chart(spans_df)
         .mark_rect(opacity=0.18)
-        .encode(x=alt.X("start:Q", title="time (s)"), x2="end:Q", color=colour,
-                tooltip=["label:N", alt.Tooltip("start:Q", format=".1f"),
-                         alt.Tooltip("end:Q", format=".1f")])
+        .encode(
+            x=alt.X("start:Q", title="time (s)"),
+            x2="end:Q",
+            color=colour,
+            tooltip=[
+                "label:N",
+                alt.Tooltip("start:Q", format=".1f"),
+                alt.Tooltip("end:Q", format=".1f"),
+            ],
+        )
     )
     line = (
         alt.Chart(line_df)
         .mark_line(color="#37474f", strokeWidth=2)
-        .encode(x=x, y=alt.Y("value:Q", title=f"{feature.replace('_', ' ')}",
-                             scale=alt.Scale(zero=False)),
-                tooltip=[alt.Tooltip("t:Q", format=".2f"), alt.Tooltip("value:Q", format=".1f")])
+        .encode(
+            x=x,
+            y=alt.Y("value:Q", title=f"{feature.replace('_', ' ')}", scale=alt.Scale(zero=False)),
+            tooltip=[alt.Tooltip("t:Q", format=".2f"), alt.Tooltip("value:Q", format=".1f")],
+        )
     )
     rules = (
         alt.Chart(faults_df)
@@ -383,7 +415,11 @@ def timeline_chart(record: SessionRecord, height: int = 260) -> alt.LayerChart:
     )
     return (
         alt.layer(rects, line, rules)
-        .properties(height=height, title=alt.TitleParams(desc or feature, fontSize=12,
-                                                         fontWeight="normal", anchor="start"))
+        .properties(
+            height=height,
+            title=alt.TitleParams(
+                desc or feature, fontSize=12, fontWeight="normal", anchor="start"
+            ),
+        )
         .resolve_scale(color="shared")
     )

@@ -72,14 +72,23 @@ class ScriptedPose:
 
 
 # Two clean bridge reps: rest 125 deg, top 172 deg, about 2 s down each.
-TWO_REPS = [(0, 125), (1, 125), (2, 172), (3, 172), (5, 125), (6, 125), (7, 172), (8, 172),
-            (10, 125), (11, 125)]
+TWO_REPS = [
+    (0, 125),
+    (1, 125),
+    (2, 172),
+    (3, 172),
+    (5, 125),
+    (6, 125),
+    (7, 172),
+    (8, 172),
+    (10, 125),
+    (11, 125),
+]
 
 
 def coach_for(keys, **kw) -> tuple[LiveCoach, ScriptedPose]:
     est = ScriptedPose(keys, **kw.pop("est_kw", {}))
-    coach = LiveCoach(get_spec("glute_bridge"), estimator_factory=lambda: est, annotate=False,
-                      **kw)
+    coach = LiveCoach(get_spec("glute_bridge"), estimator_factory=lambda: est, annotate=False, **kw)
     return coach, est
 
 
@@ -233,8 +242,12 @@ def test_each_coach_has_its_own_estimator_and_session() -> None:
 
 
 def test_sided_spec_uses_the_chosen_side() -> None:
-    coach = LiveCoach(get_spec("standing_hip_hike"), side="right",
-                      estimator_factory=lambda: ScriptedPose(TWO_REPS), annotate=False)
+    coach = LiveCoach(
+        get_spec("standing_hip_hike"),
+        side="right",
+        estimator_factory=lambda: ScriptedPose(TWO_REPS),
+        annotate=False,
+    )
     assert coach.side == "right"
 
 
@@ -258,8 +271,7 @@ def test_live_module_does_not_import_streamlit_or_mediapipe() -> None:
         "bad = [m for m in ('streamlit', 'mediapipe', 'streamlit_webrtc') if m in sys.modules];"
         "print(','.join(bad))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
 
 
@@ -276,8 +288,13 @@ def test_format_reps(reps, target, text) -> None:
 
 @pytest.mark.parametrize(
     ("held", "target", "text"),
-    [(7.46, 10.0, "Hold 7.5 / 10 s"), (0.0, 10.0, "Hold 0.0 / 10 s"),
-     (3.0, 12.5, "Hold 3.0 / 12.5 s"), (2.04, None, "Hold 2.0 s"), (-0.1, 10.0, "Hold 0.0 / 10 s")],
+    [
+        (7.46, 10.0, "Hold 7.5 / 10 s"),
+        (0.0, 10.0, "Hold 0.0 / 10 s"),
+        (3.0, 12.5, "Hold 3.0 / 12.5 s"),
+        (2.04, None, "Hold 2.0 s"),
+        (-0.1, 10.0, "Hold 0.0 / 10 s"),
+    ],
 )
 def test_format_hold(held, target, text) -> None:
     assert format_hold(held, target) == text
@@ -312,8 +329,21 @@ def test_prescription_facts_from_the_seeds() -> None:
 
 def test_summary_tables_and_timeline_chart() -> None:
     # One full rep and one fast drop (lower_slowly), then an attempt that stops short.
-    keys = [(0, 125), (1, 125), (2, 172), (3, 172), (5, 125), (6, 125), (7, 172), (7.5, 172),
-            (7.8, 125), (9, 125), (10, 152), (11, 125), (12, 125)]
+    keys = [
+        (0, 125),
+        (1, 125),
+        (2, 172),
+        (3, 172),
+        (5, 125),
+        (6, 125),
+        (7, 172),
+        (7.5, 172),
+        (7.8, 125),
+        (9, 125),
+        (10, 152),
+        (11, 125),
+        (12, 125),
+    ]
     coach, _ = coach_for(keys)
     feed(coach, keys)
     record = coach.finish()

@@ -58,12 +58,21 @@ def run_app(
 
     port = free_port("0.0.0.0" if address == "0.0.0.0" else address)
     args = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-        "--server.headless", "true",
-        "--server.port", str(port),
-        "--server.address", address,
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "app.py"),
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        address,
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
     ]
     scheme = "http"
     context: ssl.SSLContext | None = None

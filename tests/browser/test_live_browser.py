@@ -139,8 +139,10 @@ def test_live_counts_the_clips_reps(
         assert f"Reps {truth} / 10" in text
         assert "analysing" in text
         fps = re.search(r"analysing (\d+) frames/s", text)
-        print(f"\nlive reps {plateau} (truth {truth}); count history {history}; "
-              f"analysed {fps.group(1) if fps else '?'} frames/s")
+        print(
+            f"\nlive reps {plateau} (truth {truth}); count history {history}; "
+            f"analysed {fps.group(1) if fps else '?'} frames/s"
+        )
 
         # Another browser session has its own coach: it has counted nothing.
         other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
@@ -203,16 +205,34 @@ def test_live_from_another_device_over_https_on_the_lan(
         pytest.skip("openssl is needed to make a test certificate")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=formcheck-test", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=formcheck-test",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
     )
     y4m, _ = fake_camera
     with run_app(tmp_path / "streamlit.log", address="0.0.0.0", host=ip, cert=(cert, key)) as url:
         browser = launch_chromium(
             playwright_instance,
-            ["--ignore-certificate-errors", "--use-fake-device-for-media-stream",
-             f"--use-file-for-fake-video-capture={y4m}"],
+            [
+                "--ignore-certificate-errors",
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-video-capture={y4m}",
+            ],
         )
         try:
             pg = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()

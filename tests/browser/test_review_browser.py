@@ -51,7 +51,9 @@ def test_review_an_uploaded_clip(app_url: str, page: Any) -> None:
     assert video.count() == 1
     page.wait_for_function(
         "() => { const v = document.querySelector('[data-testid=\"stVideo\"]');"
-        " return v && v.readyState >= 1 && v.duration > 0; }", timeout=30_000)
+        " return v && v.readyState >= 1 && v.duration > 0; }",
+        timeout=30_000,
+    )
     duration = page.evaluate("document.querySelector('[data-testid=\"stVideo\"]').duration")
     assert abs(duration - truth["duration_s"]) < 0.5
     assert "Over time" in text and "Reps" in text
@@ -91,9 +93,7 @@ def test_review_a_sample_clip_with_faults(app_url: str, page: Any) -> None:
     screenshot(page, "review", height=1500)
 
 
-def test_review_a_clip_without_a_person(
-    app_url: str, page: Any, tmp_path: Path
-) -> None:
+def test_review_a_clip_without_a_person(app_url: str, page: Any, tmp_path: Path) -> None:
     empty = tmp_path / "empty_room.mp4"
     rng = np.random.default_rng(0)
     with VideoWriter(empty, 15.0, (320, 240)) as w:
