@@ -163,16 +163,15 @@ class SessionRecord:
         side: str | None = sides[0] if len(set(sides)) == 1 else "both"
         reps_target = p.reps_target
         hold_target = p.hold_target_s
-        not_checked = (
-            sorted(
-                {
-                    r.id
-                    for r in spec.rules
-                    if r.views and not set(r.views) & set(self.meta.get("views_seen", []))
-                }
-            )
-            if self.meta.get("views_seen")
-            else []
+        views_seen = set(self.meta.get("views_seen", []))
+        not_checked = sorted(
+            {r.id for r in spec.rules if views_seen and r.views and not set(r.views) & views_seen}
+            # Rules that judge the movement itself are suspended when it is only partly seen.
+            | {
+                r.id
+                for r in spec.rules
+                if spec.low_confidence and r.kind in ("tempo", "reach", "hold_duration")
+            }
         )
         return {
             "exercise": spec.id,

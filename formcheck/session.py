@@ -45,6 +45,9 @@ from formcheck.spec import ExerciseSpec, RuleSpec
 NO_PERSON = "No person in view: step into the frame so your whole body is visible"
 MOMENTARY_SHOW_S = 3.0  # how long a momentary fault (tempo, reach) stays as the cue
 CUE_MIN_S = 1.5  # a cue stays at least this long before another replaces it
+#: Rules that judge the rep or hold movement itself; suspended for a motion
+#: declared ``confidence = "low"`` (their verdicts would be guesses).
+MOVEMENT_JUDGED = ("tempo", "reach", "hold_duration")
 
 
 @dataclass(slots=True)
@@ -358,6 +361,8 @@ class ExerciseSession:
                 elif st.active and not verdict.violated:
                     st.active = False
                     out.append(FaultCleared(t_s, s.side, rule.id))
+            elif rule.kind in MOVEMENT_JUDGED and counter.motion.confidence == "low":
+                continue  # the movement itself is only partly seen: don't judge it
             elif rule.kind == "tempo":
                 if not in_view:
                     continue
@@ -376,8 +381,10 @@ class ExerciseSession:
         self, s: _SideSet, hold_events: list[Event], t_s: float, counter: RepCounter
     ) -> list[Event]:
         out: list[Event] = []
-        if not any(isinstance(e, HoldEnded) for e in hold_events):
-            return out
+        if counter.motion.confidence == "low" or not any(
+            isinstance(e, HoldEnded) for e in hold_events
+        ):
+            return out  # no holds ended, or holds are only estimates: nothing to judge
         self._ensure_rules(s, counter)
         for st in s.rules:
             if st.rule.kind == "hold_duration":

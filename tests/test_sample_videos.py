@@ -70,8 +70,8 @@ KNOWN_GAPS: dict[tuple[str, str], str] = {
        for c in ("left_clean", "left_lean", "right_bent_knee", "right_clean",
                  "right_short_hold")
        for aspect in ("reps", "hold")},
-    ("standing_hip_hike_right_bent_knee", "faults"): _HIKE + " (a stray hold_too_short)",
-    ("standing_hip_hike_right_short_hold", "faults"): _HIKE + " (the short hold is not seen)",
+    ("standing_hip_hike_right_short_hold", "faults"): _HIKE + "; so hold_too_short is not "
+    "judged (the spec marks the hike's counting low-confidence)",
 }
 ASPECTS = ("reps", "hold", "faults")
 
