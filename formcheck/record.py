@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from formcheck.spec import ExerciseSpec
 
 SCHEMA = "formcheck.report/1"
+MIN_ASSESSED_SHARE = 0.2  # below this share of frames assessed, the clip is "not assessed"
 REP_COLUMNS = (
     "side",
     "rep",
@@ -150,7 +151,10 @@ class SessionRecord:
     def summary(self) -> dict[str, Any]:
         spec = self.spec
         p = spec.prescription
-        assessed = self.frames_assessed > 0
+        # A clip counts as assessed when a fair share of it could be: two frames out
+        # of six hundred (a wrong camera view, say) are not an assessment.
+        share = self.frames_assessed / self.frames if self.frames else 0.0
+        assessed = self.frames_assessed > 0 and share >= MIN_ASSESSED_SHARE
         reason: str | None = None
         if not assessed:
             if self.frames_with_person == 0:
@@ -205,6 +209,7 @@ class SessionRecord:
             "frames": self.frames,
             "frames_with_person": self.frames_with_person,
             "frames_assessed": self.frames_assessed,
+            "assessed_share": round(share, 3),
         }
 
     def to_dict(self, timeline: bool = True) -> dict[str, Any]:
