@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import av
@@ -28,6 +27,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from formcheck.closing import ClosesOnExit
 from formcheck.errors import VideoError
 
 ImageBGR = npt.NDArray[np.uint8]
@@ -77,7 +77,7 @@ def _one_line(err: BaseException) -> str:
     return " ".join(str(text).split()) or type(err).__name__
 
 
-class VideoSource:
+class VideoSource(ClosesOnExit):
     """A clip opened for reading; see :func:`open_video`.
 
     Attributes:
@@ -225,17 +225,6 @@ class VideoSource:
         for container in list(self._containers):
             self._close_container(container)
 
-    def __enter__(self) -> VideoSource:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
     def __repr__(self) -> str:
         w, h = self.size
         return (
@@ -260,7 +249,7 @@ def _fps_fraction(fps: float) -> Fraction:
     return Fraction(fps).limit_denominator(1001)
 
 
-class VideoWriter:
+class VideoWriter(ClosesOnExit):
     """Write BGR frames to a browser-playable H.264 MP4 at a constant frame rate.
 
     Odd frame sizes are padded to even by repeating the last row/column
@@ -319,17 +308,6 @@ class VideoWriter:
                 self._container.mux(packet)
         finally:
             self._container.close()
-
-    def __enter__(self) -> VideoWriter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _letterbox(image: ImageBGR, size: tuple[int, int]) -> ImageBGR:

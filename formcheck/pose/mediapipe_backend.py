@@ -11,12 +11,12 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator
-from types import TracebackType
 from typing import Any
 
 import cv2
 import numpy as np
 
+from formcheck.closing import ClosesOnExit
 from formcheck.errors import PoseModelError
 from formcheck.landmarks import N_LANDMARKS, PoseFrame
 from formcheck.pose.base import ImageBGR, check_image
@@ -74,7 +74,7 @@ def quiet_native_stderr() -> Iterator[None]:
         os.close(saved)
 
 
-class MediaPipePose:
+class MediaPipePose(ClosesOnExit):
     """BlazePose via ``mediapipe.solutions.pose`` (bundled model, CPU, offline).
 
     Args mirror ``mp.solutions.pose.Pose``. Segmentation is always off.
@@ -152,14 +152,3 @@ class MediaPipePose:
         if not self._closed:
             self._closed = True
             self._pose.close()
-
-    def __enter__(self) -> MediaPipePose:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

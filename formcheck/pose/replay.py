@@ -27,10 +27,10 @@ import dataclasses
 import math
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from types import TracebackType
 
 import numpy as np
 
+from formcheck.closing import ClosesOnExit
 from formcheck.errors import PoseModelError
 from formcheck.landmarks import N_LANDMARKS, Landmark, PoseFrame
 from formcheck.pose.base import ImageBGR, check_image
@@ -192,7 +192,7 @@ def _iter_rows(
                 yield t_s, pose
 
 
-class ReplayPose:
+class ReplayPose(ClosesOnExit):
     """A :class:`~formcheck.pose.base.PoseEstimator` that replays saved landmarks.
 
     ``match="time"`` (default) returns the saved frame nearest to ``t_s`` when
@@ -259,14 +259,3 @@ class ReplayPose:
 
     def close(self) -> None:
         self._next = 0
-
-    def __enter__(self) -> ReplayPose:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import cv2
 
+from formcheck.closing import ClosesOnExit
 from formcheck.errors import PoseModelError
 from formcheck.landmarks import PoseFrame
 from formcheck.pose.base import ImageBGR, check_image
@@ -27,7 +27,7 @@ def _model_error(path: Path, why: str) -> PoseModelError:
     )
 
 
-class TasksPose:
+class TasksPose(ClosesOnExit):
     """Pose Landmarker (.task bundle) in VIDEO running mode, one person."""
 
     def __init__(
@@ -107,14 +107,3 @@ class TasksPose:
         if not self._closed:
             self._closed = True
             self._landmarker.close()
-
-    def __enter__(self) -> TasksPose:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
