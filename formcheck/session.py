@@ -310,10 +310,17 @@ class ExerciseSession:
         return [] if h is None else h.step(good, t_s)
 
     def _set_cannot(self, reason: str | None, t_s: float) -> list[Event]:
+        events: list[Event] = []
+        if reason is not None:  # nothing is judged now: suspend active faults
+            for r in self._set.rules:
+                if r.active:
+                    r.active = False
+                    events.append(FaultCleared(t_s, self._set.side, r.rule.id))
         if reason == self._cannot:
-            return []
+            return events
         self._cannot = reason
-        return [CannotAssess(t_s, reason)] if reason is not None else [Assessing(t_s)]
+        events.append(CannotAssess(t_s, reason) if reason is not None else Assessing(t_s))
+        return events
 
     def _ensure_rules(self, s: _SideSet, counter: RepCounter) -> None:
         if s.rules:

@@ -8,7 +8,7 @@ import pytest
 from posekit import lying_side, ramp, standing_front
 
 from formcheck.landmarks import Landmark as L
-from formcheck.results import CannotAssess, FaultRaised, RepCompleted
+from formcheck.results import CannotAssess, FaultCleared, FaultRaised, RepCompleted
 from formcheck.session import NO_PERSON, CueSelector, ExerciseSession
 from formcheck.spec import get_spec
 
@@ -144,6 +144,16 @@ def test_fast_lowering_belongs_to_its_rep_when_judged_before_rest():
             (7, 180), (8, 180), (8.3, 142), (9, 142)]  # fast
     s, _ = bridge_run(keys)
     assert [r["faults"] for r in s.record.reps_rows()] == [[], ["lower_slowly"]]
+
+
+def test_active_fault_is_suspended_when_the_person_leaves():
+    s = ExerciseSession(HIKE_HIGH, side="right")
+    for t, v in ramp([(0, 0), (1, 8), (3, 8)]):
+        r = s.step(standing_front(t, v, lean_deg=12.0), t)
+    assert r.faults == ("no_lean",)
+    r = s.step(None, 3.1)
+    assert r.faults == () and r.cannot_assess == NO_PERSON
+    assert any(isinstance(e, FaultCleared) for e in r.events)
 
 
 def test_no_person_is_cannot_assess_not_a_fault():
