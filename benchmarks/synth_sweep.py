@@ -67,6 +67,7 @@ class Tally:
     good_events: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     events: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     misses: list[str] = field(default_factory=list)
+    not_checked: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
 def score(t: Tally, truth: dict[str, Any], report: dict[str, Any], name: str) -> None:
@@ -82,8 +83,13 @@ def score(t: Tally, truth: dict[str, Any], report: dict[str, Any], name: str) ->
         t.hold_abs.append(abs(float(s["hold_s"]) - want))
         if abs(float(s["hold_s"]) - want) > 0.5:
             problems.append(f"hold {s['hold_s']:.1f} want {want:.1f}")
+    # A fault the report lists as not checked (its rule needs another camera view,
+    # or judges a movement the spec marks low-confidence) is tallied apart, not as a miss.
+    not_checked = set(s.get("not_checked", []))
+    for rule in not_checked & set(truth["faults"]):
+        t.not_checked[rule] += len(truth["faults"][rule])
     windows = {r: [(a - BEFORE_S, b + AFTER_S) for a, b in ivs]
-               for r, ivs in truth["faults"].items()}
+               for r, ivs in truth["faults"].items() if r not in not_checked}
     events = report["faults"]
     for rule, wins in windows.items():
         for lo, hi in wins:
@@ -121,6 +127,8 @@ def report_tally(name: str, t: Tally) -> None:
     for rule in sorted(set(t.intervals) | set(t.events)):
         print(f"    {rule:22s} recall {t.tp_intervals[rule]}/{t.intervals[rule]}  "
               f"precision {t.good_events[rule]}/{t.events[rule]}")
+    for rule, k in sorted(t.not_checked.items()):
+        print(f"    {rule:22s} injected {k}x where the report says it is not checked")
     for m in t.misses:
         print(f"  - {m}")
 
