@@ -37,7 +37,6 @@ from formcheck.results import (
     FrameResult,
     HoldEnded,
     Phase,
-    RepCompleted,
 )
 from formcheck.smoothing import OneEuroFilter
 from formcheck.spec import ExerciseSpec, RuleSpec
@@ -155,7 +154,6 @@ class ExerciseSession:
         self.record = SessionRecord(spec)
         self._set = self._new_set(self.side)
         self._cannot: str | None = "starting"
-        self._last_t: float | None = None
         self._phase = Phase.UNKNOWN
         self.stopped: str | None = None
         self.views_seen: set[str] = set()
@@ -422,7 +420,6 @@ class ExerciseSession:
         person: bool = True,
         record_frame: bool = True,
     ) -> FrameResult:
-        self._last_t = t_s
         for ev in events:
             self.record.add_event(ev)
         result = self._result(t_s, events, values, key_value, person)
@@ -477,4 +474,4 @@ def _reason_text(reason: str) -> str:
     return f"Cannot assess: {reason}"
 
 
-__all__ = ["NO_PERSON", "CueSelector", "ExerciseSession", "RepCompleted"]
+__all__ = ["NO_PERSON", "CueSelector", "ExerciseSession"]
