@@ -57,7 +57,6 @@ class RepCounter:
         self._rest_g: float | None = None  # lowest oriented value seen at rest
         self._attempt_peak: float | None = None  # a lift still inside the rest zone
         self._rep: _Rep | None = None
-        self.last_rep: RepCompleted | None = None
         self._wait_for_rest = False
         self.last_value_s: float | None = None  # time of the last measured value
         self._base: float | None = None  # rest baseline (relative motions)
@@ -82,6 +81,11 @@ class RepCounter:
     @property
     def rep_peak_value(self) -> float | None:
         return None if self._rep is None else self._s * (self._rep.peak_g + self._offset)
+
+    @property
+    def enter_level(self) -> float:
+        """The value at which the top is reached now (the baseline added for relative motions)."""
+        return self._s * (self._enter + self._offset)
 
     @property
     def _offset(self) -> float:
@@ -212,11 +216,10 @@ class RepCounter:
             start_s=rep.start_s,
             top_s=rep.top_s,
             end_s=t_s,
-            peak=self._s * rep.peak_g,
+            peak=self._s * (rep.peak_g + self._offset),
             rom=rom,
             at_clip_end=at_end,
         )
-        self.last_rep = ev
         return [ev]
 
     def reset(self) -> None:

@@ -20,6 +20,7 @@ from formcheck.results import Event, HoldEnded, PartialRep, Phase, RepCompleted
 from formcheck.spec import RuleSpec
 
 CONTINUOUS_KINDS = ("range", "drift", "oscillation")
+RISE_LOOKBACK_S = 5.0  # how far back a rising tempo looks for the start of the rise
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +164,7 @@ class TempoRule:
         self._prev_t: float | None = None
         self._rep_id: float | None = None
         self._topped = False  # only movements that reached the top are judged
+        self._recent: deque[tuple[float, float]] = deque()  # (t, oriented value)
 
     def _judge(self, duration: float) -> Verdict:
         r = self.rule
@@ -177,6 +179,9 @@ class TempoRule:
         if value is None:
             return _OK
         g = self._s * value
+        self._recent.append((t_s, g))
+        while self._recent and self._recent[0][0] < t_s - RISE_LOOKBACK_S:
+            self._recent.popleft()
         rep_id = c.rep_start_s
         if rep_id is not None:
             if rep_id != self._rep_id:  # a new movement began
@@ -205,15 +210,16 @@ class TempoRule:
                 self._done = True
                 return self._judge(t_s - self._t_from)
             return _OK
-        enter = self._s * c.motion.enter.value
+        enter = self._s * c.enter_level
         amp = enter - self._start
         lo = self._start + r.to_frac * amp
         hi = self._start + r.from_frac * amp
-        if g <= lo:
-            self._t_from = t_s
-        elif g >= hi and self._t_from is not None:
+        if g >= hi:
+            # The rise began inside the rest zone, before the counter saw a rep:
+            # look back for the last time the value was still at the low mark.
             self._done = True
-            return self._judge(t_s - self._t_from)
+            starts = [t for t, v in self._recent if v <= lo]
+            return self._judge(t_s - starts[-1]) if starts else _OK
         return _OK
 
 

@@ -117,3 +117,25 @@ def test_hold_timer_table(name, good, t_end, held, counted):
     assert len([e for e in events if isinstance(e, HoldStarted)]) == len(held)
     assert h.best_s == pytest.approx(max((x for x, c in zip(held, counted, strict=True) if c),
                                          default=0.0), abs=0.07)
+
+
+RELATIVE = MotionSpec("tilt", Threshold("above", 0.6), Threshold("below", 0.25),
+                      min_range=0.4, relative=True, baseline_s=3.0)
+
+
+def test_relative_motion_counts_from_its_own_rest_level_and_reports_real_values():
+    # Rest at 5.0 (an offset level for this person); each lift adds 1 degree.
+    keys = [(0, 5.0), (2, 5.0), (2.5, 6.0), (3.5, 6.0), (4, 5.0), (6, 5.0), (6.5, 6.0),
+            (7.5, 6.0), (8, 5.0), (10, 5.0)]
+    c, events, _ = run(RELATIVE, ramp(keys))
+    reps = [e for e in events if isinstance(e, RepCompleted)]
+    assert c.reps == 2
+    assert [e.peak for e in reps] == [pytest.approx(6.0, abs=0.05)] * 2  # measured, not offset
+    assert [e.rom for e in reps] == [pytest.approx(1.0, abs=0.05)] * 2
+
+
+def test_relative_baseline_is_not_dragged_by_a_dip():
+    # A dip the other way and back (e.g. the wrong working side) is not a lift.
+    keys = [(0, 5.0), (2, 5.0), (2.5, 3.0), (3.5, 3.0), (4, 5.0), (6, 5.0)]
+    c, _, _ = run(RELATIVE, ramp(keys))
+    assert c.reps == 0

@@ -69,3 +69,26 @@ def test_drift_from_the_value_when_the_phase_began():
 def test_oscillation_is_bouncing(name, keys, raised):
     ev = OscillationRule(rule("oscillation", window_s=2.0, min_amplitude=3.0, max_reversals=4))
     assert bool(raised_at(ev, ramp(keys))) is raised
+
+
+@pytest.mark.parametrize("relative", [False, True])
+@pytest.mark.parametrize(("rise_s", "raised"), [(0.15, True), (1.5, False)])
+def test_rising_tempo_on_absolute_and_relative_motions(relative, rise_s, raised):
+    from formcheck.counting import RepCounter
+    from formcheck.faults import TempoRule
+    from formcheck.spec import MotionSpec, Threshold
+
+    # Absolute: rest 0, top above 0.6. Relative: the same lift on a 5.0 rest level.
+    base = 5.0 if relative else 0.0
+    motion = MotionSpec("f", Threshold("above", 0.6), Threshold("below", 0.25),
+                        relative=relative, baseline_s=3.0)
+    counter = RepCounter(motion)
+    ev = TempoRule(rule("tempo", phase="rising", min_s=0.5, from_frac=0.8, to_frac=0.2),
+                   counter)
+    keys = [(0, base), (2, base), (2 + rise_s, base + 1.0), (4, base + 1.0), (5, base)]
+    got = []
+    for t, v in ramp(keys):
+        counter.step(v, t)
+        if ev.step(v, t).raise_now:
+            got.append(t)
+    assert bool(got) is raised
