@@ -83,6 +83,11 @@ class RepCounter:
         return None if self._rep is None else self._s * (self._rep.peak_g + self._offset)
 
     @property
+    def sign(self) -> float:
+        """+1 when the active position is the high value of the feature, else -1."""
+        return self._s
+
+    @property
     def enter_level(self) -> float:
         """The value at which the top is reached now (the baseline added for relative motions)."""
         return self._s * (self._enter + self._offset)
@@ -155,7 +160,13 @@ class RepCounter:
                 self._attempt_peak = max(self._attempt_peak or g, g)
             elif self._attempt_peak is not None and g - self._rest_g <= self.motion.min_range / 3:
                 events.append(
-                    PartialRep(t_s, self.side, t_s, self._s * (self._attempt_peak + self._offset))
+                    PartialRep(
+                        t_s,
+                        self.side,
+                        t_s,
+                        self._s * (self._attempt_peak + self._offset),
+                        self.motion.direction,
+                    )
                 )
                 self._attempt_peak = None
                 self._rest_g = g
@@ -178,7 +189,11 @@ class RepCounter:
                 if rep.peak_g - rep.start_g >= self.motion.min_range / 2:
                     events.append(
                         PartialRep(
-                            t_s, self.side, rep.start_s, self._s * (rep.peak_g + self._offset)
+                            t_s,
+                            self.side,
+                            rep.start_s,
+                            self._s * (rep.peak_g + self._offset),
+                            self.motion.direction,
                         )
                     )
                 self._to_rest(g)
@@ -219,6 +234,7 @@ class RepCounter:
             peak=self._s * (rep.peak_g + self._offset),
             rom=rom,
             at_clip_end=at_end,
+            direction=self.motion.direction,
         )
         return [ev]
 
@@ -252,10 +268,18 @@ class HoldTimer:
     ``min_s`` counted seconds is a counted hold.
     """
 
-    def __init__(self, min_s: float, tolerance_s: float, side: str | None = None) -> None:
+    def __init__(
+        self,
+        min_s: float,
+        tolerance_s: float,
+        side: str | None = None,
+        direction: str | None = None,
+    ) -> None:
         self.min_s = min_s
         self.tolerance_s = tolerance_s
         self.side = side
+        self.direction = direction
+        self.counted = 0  # holds that reached min_s
         self.held_s = 0.0
         self.best_s = 0.0
         self._start_s: float | None = None
@@ -274,7 +298,7 @@ class HoldTimer:
         if good:
             if self._start_s is None:
                 self._start_s, self.held_s = t_s, 0.0
-                events.append(HoldStarted(t_s, self.side))
+                events.append(HoldStarted(t_s, self.side, self.direction))
             elif prev_good and prev_t is not None:
                 self.held_s += t_s - prev_t
             self._last_good_s = t_s
@@ -291,7 +315,16 @@ class HoldTimer:
         counted = self.held_s >= self.min_s
         if counted:
             self.best_s = max(self.best_s, self.held_s)
-        ev = HoldEnded(t_s, self.side, self._start_s, self.held_s, counted)
+            self.counted += 1
+        ev = HoldEnded(
+            t_s,
+            self.side,
+            self._start_s,
+            self.held_s,
+            counted,
+            self.direction,
+            self.counted if counted else 0,
+        )
         self._start_s, self._last_good_s = None, None
         self.held_s = 0.0
         return [ev]

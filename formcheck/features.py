@@ -226,7 +226,7 @@ class FeatureExtractor:
             if vis < self.spec.min_visibility or not np.all(np.isfinite(p)):
                 return None, f"{_part_name(lm)} is not visible"
             pts.append(p)
-        if f.kind in ("segment_tilt", "height"):
+        if f.kind in ("segment_tilt", "height", "line_deviation", "offset"):
             pts = [p[:2] for p in pts]  # image-plane directions (world y also points down)
         if f.kind == "joint_angle":
             val = geometry.joint_angle(pts[0], pts[1], pts[2])
@@ -241,7 +241,22 @@ class FeatureExtractor:
             val = geometry.normalised(
                 geometry.height_above(pts[0], pts[1]), geometry.distance(pts[2], pts[3])
             )
-        else:  # distance
+        elif f.kind == "distance":
+            val = geometry.normalised(
+                geometry.distance(pts[0], pts[1]), geometry.distance(pts[2], pts[3])
+            )
+        elif f.kind == "line_deviation":
+            length = (
+                geometry.distance(pts[3], pts[4])
+                if len(pts) == 5
+                else geometry.distance(pts[0], pts[2])
+            )
+            val = geometry.normalised(geometry.line_deviation(pts[0], pts[1], pts[2]), length)
+        elif f.kind == "offset":
+            val = geometry.normalised(
+                geometry.offset_past(pts[0], pts[1], pts[2]), geometry.distance(pts[3], pts[4])
+            )
+        else:  # ratio
             val = geometry.normalised(
                 geometry.distance(pts[0], pts[1]), geometry.distance(pts[2], pts[3])
             )

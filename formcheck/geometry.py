@@ -69,3 +69,35 @@ def normalised(value: npt.ArrayLike, length: npt.ArrayLike) -> Arr:
     n = np.asarray(length, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(n > 1e-9, v / np.where(n > 1e-9, n, 1.0), np.nan)
+
+
+def line_deviation(a: npt.ArrayLike, p: npt.ArrayLike, b: npt.ArrayLike) -> Arr:
+    """Signed distance of ``p`` from the line ``a -> b`` in the image plane (pixels).
+
+    Positive when ``p`` lies on the upper side of the line in the image (a
+    plank's hips piked up), negative below it (hips sagging). For a vertical
+    line, positive is toward the image's right. NaN when ``a`` and ``b`` coincide.
+    """
+    a2 = np.asarray(a, dtype=float)[..., :2]
+    d = np.asarray(b, dtype=float)[..., :2] - a2
+    r = np.asarray(p, dtype=float)[..., :2] - a2
+    n = np.stack([d[..., 1], -d[..., 0]], axis=-1)  # a normal of d
+    flip = (n[..., 1] > 0) | ((n[..., 1] == 0) & (n[..., 0] < 0))
+    n = np.where(flip[..., None], -n, n)  # make it point up (or right)
+    length = np.linalg.norm(d, axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(length > 1e-9, np.sum(r * n, axis=-1) / np.where(length > 1e-9, length, 1), np.nan)
+
+
+def offset_past(p: npt.ArrayLike, ref: npt.ArrayLike, toward: npt.ArrayLike) -> Arr:
+    """Horizontal image offset of ``p`` past ``ref``, in the direction ``toward -> ref`` (pixels).
+
+    Knee past the toes: ``offset_past(knee, toe, heel)`` is positive when the
+    knee is further forward than the toes. NaN when ``toward`` and ``ref`` are
+    level in x (no direction).
+    """
+    px = np.asarray(p, dtype=float)[..., 0]
+    rx = np.asarray(ref, dtype=float)[..., 0]
+    tx = np.asarray(toward, dtype=float)[..., 0]
+    sign = np.sign(rx - tx)
+    return np.where(sign != 0, (px - rx) * sign, np.nan)

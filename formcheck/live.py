@@ -91,6 +91,8 @@ class LiveCoach:
         self.spec = spec
         self.session = ExerciseSession(spec, side=side)
         self.side = self.session.side
+        #: the report: a fold of every result this coach's session returned
+        self.record = SessionRecord(spec)
         self.results: queue.Queue[FrameResult] = queue.Queue(maxsize=queue_size)
         self.annotate = annotate
         self._factory = estimator_factory or _default_factory
@@ -106,10 +108,6 @@ class LiveCoach:
         self.record.meta["live"] = True
 
     # -- lifecycle ------------------------------------------------------------
-
-    @property
-    def record(self) -> SessionRecord:
-        return self.session.record
 
     @property
     def finished(self) -> bool:
@@ -178,6 +176,7 @@ class LiveCoach:
                 est = self._ensure_estimator()
                 pose: PoseFrame | None = est.estimate(image_bgr, t)
                 result = self.session.step(pose, t)
+                self.record.consume(result)
             except FormcheckError as err:
                 self._note_error(str(err))
                 return image_bgr
@@ -283,6 +282,7 @@ class LiveCoach:
         with self._lock:
             if self._final is None:
                 self._final = self.session.finish(self.last_t)
+                self.record.consume(self._final)
                 self._publish(self._final)
         self.close()
         return self.record
@@ -292,6 +292,7 @@ class LiveCoach:
         with self._lock:
             if self._final is None:
                 self._final = self.session.stop(reason, self.last_t)
+                self.record.consume(self._final)
                 self._publish(self._final)
         self.close()
         return self.record

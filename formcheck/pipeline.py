@@ -81,14 +81,14 @@ class ReviewResult:
     annotated_path: Path | None
 
 
-def _choose(sessions: dict[str | None, ExerciseSession]) -> str | None:
-    """The side whose session saw the exercise: most reps, then longest hold, fewest faults."""
+def _choose(records: dict[str | None, SessionRecord]) -> str | None:
+    """The side whose record saw the exercise: most reps, then longest hold, fewest faults."""
 
-    def score(item: tuple[str | None, ExerciseSession]) -> tuple[int, float, int]:
-        rec = item[1].record
+    def score(item: tuple[str | None, SessionRecord]) -> tuple[int, float, int]:
+        rec = item[1]
         return (rec.reps, rec.best_hold_s, -len(rec.faults))
 
-    return max(sessions.items(), key=score)[0]
+    return max(records.items(), key=score)[0]
 
 
 def review_clip(
@@ -109,6 +109,7 @@ def review_clip(
     """
     sides: list[str | None] = [side] if (side or not spec.has_sides) else ["left", "right"]
     sessions = {s: ExerciseSession(spec, side=s) for s in sides}
+    records = {s: SessionRecord(spec) for s in sides}
     auto = len(sides) > 1
     own_estimator = estimator is None
     est = estimator if estimator is not None else create_estimator()
@@ -138,7 +139,9 @@ def review_clip(
                 with_person += pose is not None
                 last_t = vf.t_s
                 for s, sess in sessions.items():
-                    results[s].append(sess.step(pose, vf.t_s))
+                    res = sess.step(pose, vf.t_s)
+                    records[s].consume(res)
+                    results[s].append(res)
                 if auto:
                     poses.append((vf.t_s, pose))
                 if writer is not None:
@@ -152,10 +155,10 @@ def review_clip(
                 est.__exit__(None, None, None)
         decode_error = src.decode_error
         fps = src.fps
-    for sess in sessions.values():
-        sess.finish(last_t)
-    chosen = _choose(sessions) if auto else sides[0]
-    record = sessions[chosen].record
+    for s, sess in sessions.items():
+        records[s].consume(sess.finish(last_t))
+    chosen = _choose(records) if auto else sides[0]
+    record = records[chosen]
     if auto and annotated_out is not None:
         _render_pass(path, annotated_out, spec, poses, results[chosen])
     record.meta.update({
@@ -167,7 +170,6 @@ def review_clip(
         "decode_error": decode_error,
         "side_chosen_automatically": auto,
         "pose_model": getattr(est, "name", type(est).__name__),
-        "views_seen": sorted(sessions[chosen].views_seen),
     })
     return ReviewResult(
         record=record,

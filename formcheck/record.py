@@ -1,4 +1,10 @@
-"""SessionRecord: everything a session concluded, as a stable JSON report and CSV.
+"""SessionRecord: the report, as a fold over the session's result stream.
+
+A :class:`SessionRecord` is a :class:`~formcheck.results.ResultSink`: it
+consumes every :class:`~formcheck.results.FrameResult` in order and learns
+everything from the results and their events (sets, reps, holds, faults,
+views seen, cuts, stops). It never asks the session anything, so a live set
+and a clip review fold into the same report.
 
 The JSON schema (``"schema": "formcheck.report/1"``) is documented in
 docs/report_schema.md; other tools read it, so fields are only ever added.
@@ -23,6 +29,11 @@ from formcheck.results import (
     HoldEnded,
     PartialRep,
     RepCompleted,
+    SceneCut,
+    SetEnded,
+    SetStarted,
+    Stopped,
+    ViewSeen,
 )
 
 if TYPE_CHECKING:
@@ -40,8 +51,15 @@ REP_COLUMNS = (
     "peak",
     "rom",
     "at_clip_end",
+    "direction",
     "faults",
 )
+
+
+def _judges_movement(kind: str) -> bool:
+    from formcheck.rules import RULE_KINDS
+
+    return RULE_KINDS[kind].judges_movement
 
 
 def _r(x: float | None, nd: int = 2) -> float | None:
@@ -56,10 +74,15 @@ class _Set:
     reps: list[RepCompleted] = field(default_factory=list)
     holds: list[HoldEnded] = field(default_factory=list)
     partials: list[PartialRep] = field(default_factory=list)
+    ended: str | None = None  # "finished", "stopped", "side_switched"; None: still open
+
+    @property
+    def counted_holds(self) -> list[HoldEnded]:
+        return [h for h in self.holds if h.counted]
 
 
 class SessionRecord:
-    """Accumulates events and per-frame results; never drops what was recorded."""
+    """Folds a session's results into the report; never drops what was recorded."""
 
     def __init__(self, spec: ExerciseSpec) -> None:
         self.spec = spec
@@ -74,17 +97,40 @@ class SessionRecord:
         self.stop_t_s: float | None = None
         self.meta: dict[str, Any] = {}
         self.cuts: list[float] = []  # scene cuts in an edited clip
+        self.views_seen: set[str] = set()
         self._reasons: Counter[str] = Counter()
         self._keys: Counter[str] = Counter()  # the key feature measured, per frame
 
     # -- building -----------------------------------------------------------
 
-    def start_set(self, side: str | None) -> None:
-        self.sets.append(_Set(side))
+    def consume(self, result: FrameResult) -> None:
+        """Fold one result: its events, then (for a video frame) the frame itself."""
+        for ev in result.events:
+            self.add_event(ev)
+        if result.frame:
+            self.add_frame(result)
+
+    def _current(self, side: str | None) -> _Set:
+        if not self.sets:
+            self.sets.append(_Set(side))
+        return self.sets[-1]
 
     def add_event(self, ev: Event) -> None:
-        cur = self.sets[-1]
-        if isinstance(ev, RepCompleted):
+        if isinstance(ev, SetStarted):
+            if not (self.sets and self.sets[-1].start_s is None and not self.sets[-1].reps):
+                self.sets.append(_Set(ev.side))
+            self.sets[-1].side = ev.side
+            return
+        cur = self._current(getattr(ev, "side", None))
+        if isinstance(ev, SetEnded):
+            cur.ended = ev.reason
+        elif isinstance(ev, ViewSeen):
+            self.views_seen.add(ev.view)
+        elif isinstance(ev, SceneCut):
+            self.cuts.append(ev.t_s)
+        elif isinstance(ev, Stopped):
+            self.stopped(ev.reason, ev.t_s)
+        elif isinstance(ev, RepCompleted):
             cur.reps.append(ev)
         elif isinstance(ev, HoldEnded):
             cur.holds.append(ev)
@@ -98,13 +144,13 @@ class SessionRecord:
             self.cannot_spans[-1][1] = ev.t_s
 
     def add_frame(self, result: FrameResult) -> None:
-        cur = self.sets[-1]
+        cur = self._current(result.side)
         if cur.start_s is None:
             cur.start_s = result.t_s
         cur.end_s = result.t_s
         self.frames += 1
         self.frames_with_person += int(result.person)
-        if result.cannot_assess is None and result.key_value is not None:
+        if result.assessed:
             self.frames_assessed += 1
         elif result.cannot_assess is not None:
             self._reasons[result.cannot_assess] += 1
@@ -119,11 +165,56 @@ class SessionRecord:
 
     @property
     def reps(self) -> int:
+        """Reps over all sets; for a hold-only exercise, the counted holds."""
+        if self.spec.hold_only:
+            return sum(len(s.counted_holds) for s in self.sets)
         return sum(len(s.reps) for s in self.sets)
 
     @property
     def best_hold_s(self) -> float:
-        return max((h.held_s for s in self.sets for h in s.holds if h.counted), default=0.0)
+        return max((h.held_s for s in self.sets for h in s.counted_holds), default=0.0)
+
+    def _targets(self) -> dict[str, Any]:
+        """The prescription against every set: reps, and holds in count and duration."""
+        p = self.spec.prescription
+        sets = [s for s in self.sets if s.start_s is not None] or self.sets
+        hold_t = p.hold_target_s
+        holds_needed = (
+            p.holds[0]
+            if p.holds is not None
+            else (p.reps_target if self.spec.hold_only and p.reps_target else 1)
+        )
+        reps_per_set = [
+            len(s.counted_holds) if self.spec.hold_only else len(s.reps) for s in sets
+        ]
+        at_target = [
+            sum(1 for h in s.counted_holds if hold_t is not None and h.held_s >= hold_t - 0.05)
+            for s in sets
+        ]
+        meets_reps = None
+        if p.reps_target is not None and self.spec.category != "timer":
+            meets_reps = bool(sets) and min(reps_per_set) >= p.reps_target
+        meets_hold = None
+        if hold_t is not None and self.spec.hold is not None:
+            meets_hold = bool(sets) and min(at_target) >= holds_needed
+        return {
+            "reps": meets_reps,
+            "hold": meets_hold,
+            "holds_needed": holds_needed if self.spec.hold is not None else None,
+            "holds_at_target": sum(at_target),
+        }
+
+    def by_direction(self) -> dict[str, dict[str, Any]]:
+        """Reps and holds per direction of a two-way exercise (empty for one-way)."""
+        out: dict[str, dict[str, Any]] = {}
+        for d in self.spec.directions:
+            holds = [h for s in self.sets for h in s.counted_holds if h.direction == d]
+            out[d] = {
+                "reps": sum(1 for s in self.sets for r in s.reps if r.direction == d),
+                "holds": len(holds),
+                "best_hold_s": round(max((h.held_s for h in holds), default=0.0), 2),
+            }
+        return out
 
     def reps_rows(self) -> list[dict[str, Any]]:
         rows = []
@@ -143,6 +234,7 @@ class SessionRecord:
                         "peak": _r(rep.peak, 1),
                         "rom": _r(rep.rom, 1),
                         "at_clip_end": rep.at_clip_end,
+                        "direction": rep.direction,
                         "faults": faults,
                     }
                 )
@@ -165,24 +257,25 @@ class SessionRecord:
                 reason = "nothing could be assessed"
         sides = [s.side for s in self.sets]
         side: str | None = sides[0] if len(set(sides)) == 1 else "both"
-        reps_target = p.reps_target
-        hold_target = p.hold_target_s
-        views_seen = set(self.meta.get("views_seen", []))
+        if spec.is_timer:
+            assessed, reason = False, "a guided timer: the camera checks nothing for this exercise"
+        views_seen = self.views_seen
         not_checked = sorted(
             {r.id for r in spec.rules if views_seen and r.views and not set(r.views) & views_seen}
             # Rules that judge the movement itself are suspended when it is only partly seen.
-            | {
-                r.id
-                for r in spec.rules
-                if spec.low_confidence and r.kind in ("tempo", "reach", "hold_duration")
-            }
+            | {r.id for r in spec.rules if spec.low_confidence and _judges_movement(r.kind)}
         )
+        targets = self._targets()
         return {
             "exercise": spec.id,
             "name": spec.name,
             "side": side,
             "reps": self.reps,
             "hold_s": round(self.best_hold_s, 2),
+            # counted holds (held at least the spec's minimum), and how many reached the target
+            "holds": sum(len(s.counted_holds) for s in self.sets),
+            "holds_at_target": targets["holds_at_target"],
+            "by_direction": self.by_direction(),
             "faults": sorted({f.rule for f in self.faults}),
             "assessed": assessed,
             "reason": reason,
@@ -195,13 +288,15 @@ class SessionRecord:
                 "sets": p.sets,
                 "hold_s": list(p.hold_s) if p.hold_s else None,
                 "sides": list(p.sides),
+                "holds": targets["holds_needed"],
                 "text": p.text,
                 "source": p.source,
             },
-            "meets_target": {
-                "reps": None if reps_target is None else self.reps >= reps_target,
-                "hold": None if hold_target is None else self.best_hold_s >= hold_target,
-            },
+            "meets_target": {"reps": targets["reps"], "hold": targets["hold"]},
+            "checked_by_camera": not spec.is_timer,
+            "posture": spec.posture,
+            "views_seen": sorted(views_seen),
+            "interrupted": bool(self.sets) and self.sets[-1].ended is None,
             "stopped": None
             if self.stop_reason is None
             else {"reason": self.stop_reason, "t_s": _r(self.stop_t_s)},
@@ -221,10 +316,10 @@ class SessionRecord:
                     "side": s.side,
                     "start_s": _r(s.start_s),
                     "end_s": _r(s.end_s),
-                    "reps": len(s.reps),
-                    "best_hold_s": round(
-                        max((h.held_s for h in s.holds if h.counted), default=0.0), 2
-                    ),
+                    "reps": len(s.counted_holds) if self.spec.hold_only else len(s.reps),
+                    "holds": len(s.counted_holds),
+                    "best_hold_s": round(max((h.held_s for h in s.counted_holds), default=0.0), 2),
+                    "ended": s.ended,
                 }
                 for s in self.sets
             ],
@@ -236,6 +331,7 @@ class SessionRecord:
                     "end_s": _r(h.t_s),
                     "held_s": _r(h.held_s),
                     "counted": h.counted,
+                    "direction": h.direction,
                 }
                 for s in self.sets
                 for h in s.holds

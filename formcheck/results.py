@@ -1,12 +1,17 @@
-"""What the engine says about each frame: immutable results and events.
+"""What the engine says about each frame: immutable results and a typed event stream.
 
-The session produces these; renderers, records and the app only read them.
+The session produces these and owns no record. The report
+(:class:`formcheck.record.SessionRecord`), the overlay, the app and later the
+history database and voice cues are *sinks*: they consume every
+:class:`FrameResult` in order (see :class:`ResultSink`), and whatever they
+know comes from it. A live set and a clip review therefore give the same report.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Protocol
 
 
 class Phase(str, Enum):
@@ -30,6 +35,7 @@ class RepCompleted:
     peak: float  # extreme of the rep feature reached
     rom: float  # range of motion: |peak - start value|
     at_clip_end: bool = False  # counted because the clip ended during the return
+    direction: str | None = None  # two-way motions: which way (e.g. "left", "cat")
     kind: str = "rep_completed"
 
 
@@ -41,6 +47,7 @@ class PartialRep:
     side: str | None
     start_s: float
     peak: float
+    direction: str | None = None
     kind: str = "partial_rep"
 
 
@@ -48,6 +55,7 @@ class PartialRep:
 class HoldStarted:
     t_s: float
     side: str | None
+    direction: str | None = None
     kind: str = "hold_started"
 
 
@@ -58,6 +66,8 @@ class HoldEnded:
     start_s: float
     held_s: float  # time that counted (form correct, drop-outs bridged)
     counted: bool  # held at least the spec's minimum
+    direction: str | None = None
+    index: int = 0  # 1-based among this set's counted holds (0: not counted)
     kind: str = "hold_ended"
 
 
@@ -84,6 +94,8 @@ class FaultCleared:
 class CannotAssess:
     t_s: float
     reason: str
+    #: why, as a code: "no_person", "view", "posture", "not_visible", "starting"
+    code: str = "not_visible"
     kind: str = "cannot_assess"
 
 
@@ -95,6 +107,60 @@ class Assessing:
     kind: str = "assessing"
 
 
+@dataclass(frozen=True, slots=True)
+class SetStarted:
+    """A set began (the first frame of a session, or after a side switch)."""
+
+    t_s: float
+    side: str | None
+    exercise: str
+    set_index: int  # 1-based within the session
+    kind: str = "set_started"
+
+
+@dataclass(frozen=True, slots=True)
+class SetEnded:
+    """A set ended: ``reason`` is "finished", "stopped" or "side_switched"."""
+
+    t_s: float
+    side: str | None
+    reason: str
+    kind: str = "set_ended"
+
+
+@dataclass(frozen=True, slots=True)
+class SideSwitched:
+    t_s: float
+    side: str
+    kind: str = "side_switched"
+
+
+@dataclass(frozen=True, slots=True)
+class ViewSeen:
+    """The camera view was judged to be this spec view (emitted when it changes)."""
+
+    t_s: float
+    view: str
+    kind: str = "view_seen"
+
+
+@dataclass(frozen=True, slots=True)
+class SceneCut:
+    """An edited clip cut to another shot; movement under way was dropped."""
+
+    t_s: float
+    kind: str = "scene_cut"
+
+
+@dataclass(frozen=True, slots=True)
+class Stopped:
+    """The user stopped the set (e.g. pain); nothing is counted after."""
+
+    t_s: float
+    reason: str
+    kind: str = "stopped"
+
+
 Event = (
     RepCompleted
     | PartialRep
@@ -104,6 +170,12 @@ Event = (
     | FaultCleared
     | CannotAssess
     | Assessing
+    | SetStarted
+    | SetEnded
+    | SideSwitched
+    | ViewSeen
+    | SceneCut
+    | Stopped
 )
 
 
@@ -125,3 +197,15 @@ class FrameResult:
     features: dict[str, float | None] = field(default_factory=dict)
     events: tuple[Event, ...] = ()
     person: bool = True
+    direction: str | None = None  # two-way motions: the direction under way
+    holds: int = 0  # counted holds in the current side's set
+    view: str | None = None  # the spec view being assessed
+    in_posture: bool = False  # the posture gate is open (nothing counts before)
+    assessed: bool = False  # this frame was judged (key feature measured, gate open)
+    frame: bool = True  # False for the closing result of finish() / stop()
+
+
+class ResultSink(Protocol):
+    """Anything that folds the stream: the report, the history database, voice cues."""
+
+    def consume(self, result: FrameResult) -> None: ...

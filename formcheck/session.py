@@ -1,33 +1,28 @@
 """ExerciseSession: one person's set (or sets, per side) against one spec.
 
 ``step(pose, t_s)`` takes a PoseFrame (or None when no person was found) and
-returns a :class:`FrameResult`. The session imports only numpy and the
-standard library (and our own numpy-only modules): no mediapipe, cv2 or
-streamlit.
+returns a :class:`FrameResult` carrying this frame's typed events. The session
+owns no record: the report, the overlay and the UI are sinks that consume the
+results in order (:class:`formcheck.results.ResultSink`).
+
+Per frame: person -> posture gate -> camera view -> features -> motions (one
+counter per direction) -> continuous rules -> holds -> momentary rules. The
+session imports only numpy and the standard library (and our own numpy-only
+modules): no mediapipe, cv2 or streamlit.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 
 from formcheck.counting import HoldTimer, RepCounter
-from formcheck.faults import (
-    CONTINUOUS_KINDS,
-    DriftRule,
-    HoldDurationRule,
-    OscillationRule,
-    RangeRule,
-    ReachRule,
-    TempoRule,
-    Verdict,
-    phase_matches,
-)
 from formcheck.features import FeatureExtractor, ViewClassifier, view_for, view_instruction
 from formcheck.landmarks import PoseFrame
-from formcheck.record import SessionRecord
+from formcheck.posture_gate import PostureTracker
 from formcheck.results import (
     Assessing,
     CannotAssess,
@@ -36,23 +31,42 @@ from formcheck.results import (
     FaultRaised,
     FrameResult,
     HoldEnded,
+    PartialRep,
     Phase,
+    RepCompleted,
+    SceneCut,
+    SetEnded,
+    SetStarted,
+    SideSwitched,
+    Stopped,
+    ViewSeen,
+)
+from formcheck.rules import REST as REST_STATE
+from formcheck.rules import (
+    RULE_KINDS,
+    Evaluator,
+    MotionState,
+    RuleInput,
+    make_evaluator,
+    phase_matches,
 )
 from formcheck.smoothing import OneEuroFilter
-from formcheck.spec import ExerciseSpec, RuleSpec
+from formcheck.spec import ExerciseSpec, MotionSpec, RuleSpec
 
 NO_PERSON = "No person in view: step into the frame so your whole body is visible"
+TIMER_CUE = "Guided timer: follow the steps; the camera checks nothing for this exercise"
 MOMENTARY_SHOW_S = 3.0  # how long a momentary fault (tempo, reach) stays as the cue
 CUE_MIN_S = 1.5  # a cue stays at least this long before another replaces it
-#: Rules that judge the rep or hold movement itself; suspended for a motion
-#: declared ``confidence = "low"`` (their verdicts would be guesses).
-MOVEMENT_JUDGED = ("tempo", "reach", "hold_duration")
+_IN_REP = (Phase.RISING, Phase.TOP, Phase.LOWERING)
 
 
 @dataclass(slots=True)
 class _RuleState:
     rule: RuleSpec
-    evaluator: object
+    evaluator: Evaluator
+    continuous: bool
+    judges_movement: bool
+    rep_link: str
     active: bool = False
     shown_until: float = -1.0
 
@@ -101,43 +115,95 @@ class SettleDetector:
         return abs(value - v0) / (t_s - t0) <= self.max_speed
 
 
+class _Motion:
+    """One motion (one direction, in one view): its counter and its settle detector."""
+
+    def __init__(self, motion: MotionSpec, side: str | None, max_speed: float | None) -> None:
+        self.motion = motion
+        self.counter = RepCounter(motion, side)
+        band = abs(motion.enter.value - motion.exit.value)
+        self.settle = SettleDetector(max_speed if max_speed is not None else 2.0 * band)
+        self.holding = False
+
+    def step(self, value: float | None, t_s: float) -> list[Event]:
+        events = self.counter.step(value, t_s)
+        settled = self.settle.step(value, t_s)
+        self.holding = self.counter.phase is Phase.TOP and settled
+        return events
+
+
 class _SideSet:
-    """Counters and rules for one side (or the only side)."""
+    """Counters, holds and rules for one side's set (or the only set)."""
 
-    def __init__(self, spec: ExerciseSpec, side: str | None) -> None:
-        self.side = side
-        self.extractor = FeatureExtractor(spec, side)
-        self.counters: dict[str, RepCounter] = {}
-        self.hold_counter: RepCounter | None = None
-        self.settle: SettleDetector | None = None
-        self.hold: HoldTimer | None = None
-        if spec.hold is not None:
-            self.hold = HoldTimer(spec.hold.min_s, spec.hold.tolerance_s, side)
-        self.rules: list[_RuleState] = []
+    def __init__(self, spec: ExerciseSpec, side: str | None, index: int) -> None:
         self.spec = spec
+        self.side = side
+        self.index = index
+        self.extractor = FeatureExtractor(spec, side)
+        self.motions: dict[str, list[_Motion]] = {}  # by view
+        self.hold_motions: dict[str, _Motion] = {}  # the hold's own motion, by view
+        self.holds: dict[str | None, HoldTimer] = {}  # by direction
+        self.reps = 0
+        self.counted_holds = 0
+        self.best_hold_s = 0.0
+        self.rules = [_rule_state(r) for r in spec.rules]
+        self.active: _Motion | None = None
 
-    def counter_for(self, view: str) -> RepCounter | None:
-        motion = self.spec.motion_for(view)
-        if motion is None:
+    def motions_for(self, view: str) -> list[_Motion]:
+        if view not in self.motions:
+            speed = self.spec.hold.max_speed if self.spec.hold is not None else None
+            self.motions[view] = [
+                _Motion(m, self.side, speed) for m in self.spec.motions_for(view)
+            ]
+        return self.motions[view]
+
+    def hold_motion_for(self, view: str) -> _Motion | None:
+        """The hold's own motion when it differs from the rep motions (else None)."""
+        hold = self.spec.hold
+        if hold is None or hold.motion is None or not self.spec.reps:
             return None
-        key = f"{view}:{motion.feature}"
-        if key not in self.counters:
-            self.counters[key] = RepCounter(motion, self.side)
-        return self.counters[key]
+        if hold.motion.views and view not in hold.motion.views:
+            return None
+        if view not in self.hold_motions:
+            self.hold_motions[view] = _Motion(hold.motion, self.side, hold.max_speed)
+        return self.hold_motions[view]
+
+    def hold_timer(self, direction: str | None) -> HoldTimer | None:
+        hold = self.spec.hold
+        if hold is None:
+            return None
+        if direction not in self.holds:
+            self.holds[direction] = HoldTimer(hold.min_s, hold.tolerance_s, self.side, direction)
+        return self.holds[direction]
+
+    def all_counters(self) -> list[RepCounter]:
+        out = [m.counter for ms in self.motions.values() for m in ms]
+        return out + [m.counter for m in self.hold_motions.values()]
 
     @property
-    def reps(self) -> int:
-        return sum(c.reps for c in self.counters.values())
+    def current_hold(self) -> HoldTimer | None:
+        return next((h for h in self.holds.values() if h.active), None)
+
+
+def _rule_state(rule: RuleSpec) -> _RuleState:
+    kind = RULE_KINDS[rule.kind]
+    return _RuleState(
+        rule, make_evaluator(rule), kind.continuous, kind.judges_movement, kind.rep_link
+    )
 
 
 class ExerciseSession:
-    """Steps a spec's counters and rules frame by frame.
+    """Steps a spec's posture gate, counters, holds and rules frame by frame.
 
     Args:
         spec: the exercise.
         side: the working side ("left"/"right") for specs with sides; None
             uses the prescription's first side.
         smoothing: one-euro smoothing of landmark positions.
+
+    Every call that moves time on returns a :class:`FrameResult`; its
+    ``events`` are the typed event stream. :meth:`mark_cut` and
+    :meth:`switch_side` queue their events for the next result.
     """
 
     def __init__(self, spec: ExerciseSpec, side: str | None = None, smoothing: bool = True) -> None:
@@ -150,31 +216,37 @@ class ExerciseSession:
         self._smoothing = smoothing
         self._filter = OneEuroFilter(min_cutoff=1.5, beta=0.02)
         self.view_classifier = ViewClassifier()
+        self.posture = PostureTracker(spec)
         self.cues = CueSelector()
-        self.record = SessionRecord(spec)
-        self._set = self._new_set(self.side)
+        self._set = _SideSet(spec, self.side, 1)
+        self._pending: list[Event] = []
+        self._started = False
         self._cannot: str | None = "starting"
         self._phase = Phase.UNKNOWN
-        self.stopped: str | None = None
-        self.views_seen: set[str] = set()
+        self._view: str | None = None
         self._key: str | None = None  # the current view's phase feature
+        self.stopped: str | None = None
+        self._closed = False
 
-    # -- sets ---------------------------------------------------------------
-
-    def _new_set(self, side: str | None) -> _SideSet:
-        s = _SideSet(self.spec, side)
-        self.record.start_set(side)
-        return s
+    # -- control --------------------------------------------------------------
 
     def switch_side(self, side: str, t_s: float) -> None:
-        """Finish the current side's set and start the other side's."""
+        """Finish the current side's set and start the other side's (events come with the
+        next result)."""
         if not self.spec.has_sides:
             raise ValueError(f"{self.spec.id} has no sides")
-        for ev in self._close(t_s):
-            self.record.add_event(ev)
+        if side not in ("left", "right"):
+            raise ValueError(f"side must be 'left' or 'right', got {side!r}")
+        self._start(t_s)
+        self._pending += self._close_set(t_s)
+        self._pending.append(SetEnded(t_s, self._set.side, "side_switched"))
+        self._pending.append(SideSwitched(t_s, side))
         self.side = side
-        self._set = self._new_set(side)
+        self._set = _SideSet(self.spec, side, self._set.index + 1)
+        self._pending.append(SetStarted(t_s, side, self.spec.id, self._set.index))
         self._filter.reset()
+        self.posture.reset()
+        self._phase = Phase.UNKNOWN
 
     def mark_cut(self, t_s: float) -> None:
         """The video cut to another shot: drop movement under way, re-learn side and view.
@@ -182,233 +254,273 @@ class ExerciseSession:
         A rep in progress at a cut is not counted (it cannot be followed across
         shots); a hold ends at its last good frame.
         """
-        s = self._set
-        events: list[Event] = []
-        for c in s.counters.values():
-            c.reset()
-        if s.hold_counter is not None:
-            s.hold_counter.reset()
-        if s.hold is not None:
-            events += s.hold.finish(t_s)
-        for r in s.rules:
-            if r.active:
-                events.append(FaultCleared(t_s, s.side, r.rule.id))
-        s.rules.clear()
-        s.settle = None
-        s.extractor = FeatureExtractor(self.spec, s.side)
+        self._start(t_s)
+        self._pending.append(SceneCut(t_s))
+        self._pending += self._drop_movement(t_s)
+        self._set.extractor = FeatureExtractor(self.spec, self._set.side)
         self.view_classifier = ViewClassifier()
+        self.posture.reset()
         self._filter.reset()
-        self._phase = Phase.UNKNOWN
-        for ev in events:
-            self.record.add_event(ev)
-        self.record.cuts.append(t_s)
+
+    def finish(self, t_s: float) -> FrameResult:
+        """End of the clip or set: close an open rep or hold, and return the closing result."""
+        if self._closed:
+            return self._result(t_s, [], {}, None, person=False, frame=False)
+        self._start(t_s)
+        events = self._close_set(t_s) + [SetEnded(t_s, self._set.side, "finished")]
+        self._closed = True
+        return self._emit(t_s, events, {}, None, person=False, frame=False)
 
     def stop(self, reason: str, t_s: float) -> FrameResult:
-        """The user stopped the set (e.g. pain). Records why; no more counting."""
-        result = self.finish(t_s)
+        """The user stopped the set (e.g. pain): records why; nothing is counted after."""
+        if self._closed:
+            return self._result(t_s, [], {}, None, person=False, frame=False)
+        self._start(t_s)
+        events = self._close_set(t_s) + [Stopped(t_s, reason)]
+        events.append(SetEnded(t_s, self._set.side, "stopped"))
         self.stopped = reason
-        self.record.stopped(reason, t_s)
-        return result
+        self._closed = True
+        return self._emit(t_s, events, {}, None, person=False, frame=False)
 
-    # -- stepping -----------------------------------------------------------
+    # -- stepping -------------------------------------------------------------
 
     def step(self, pose: PoseFrame | None, t_s: float) -> FrameResult:
-        if self.stopped is not None:
-            return self._result(t_s, [], {}, None, person=pose is not None)
+        if self._closed:
+            return self._result(t_s, [], {}, None, person=pose is not None, frame=False)
+        self._start(t_s)
         events: list[Event] = []
+        if self.spec.is_timer:
+            return self._emit(t_s, events, {}, None, person=pose is not None)
         s = self._set
         if pose is None:
-            events += self._hold_step(False, t_s)
-            events += self._set_cannot(NO_PERSON, t_s)
+            events += self._holds_pause(t_s)
+            events += self._set_cannot(NO_PERSON, "no_person", t_s)
             return self._emit(t_s, events, {}, None, person=False)
         if self._smoothing:
             xy = self._filter(np.asarray(pose.xy), t_s)
             pose = PoseFrame(t_s, xy, pose.world, pose.visibility, pose.image_size)
-        view = view_for(self.spec, self.view_classifier.update(pose))
-        if view is None:
-            events += self._hold_step(False, t_s)
-            events += self._set_cannot(view_instruction(self.spec), t_s)
+        was_open = self.posture.open
+        gate = self.posture.step(pose, t_s)
+        if not gate.open:
+            if was_open:
+                events += self._drop_movement(t_s)
+            events += self._holds_pause(t_s)
+            events += self._set_cannot(gate.message, "posture", t_s)
             return self._emit(t_s, events, {}, None)
-        self.views_seen.add(view)
+        view_class = self.view_classifier.update(pose)
+        view = view_for(self.spec, view_class) if view_class is not None else None
+        if view is None:
+            events += self._holds_pause(t_s)
+            if view_class is None:
+                events += self._set_cannot("Finding the camera view", "starting", t_s)
+            else:
+                events += self._set_cannot(view_instruction(self.spec), "view", t_s)
+            return self._emit(t_s, events, {}, None)
+        if view != self._view:
+            self._view = view
+            events.append(ViewSeen(t_s, view))
         fv = s.extractor.compute(pose, view)
-        counter = s.counter_for(view)
-        assert counter is not None  # every spec view has a motion (checked at load)
-        key = counter.motion.feature
+        motions = s.motions_for(view)
+        key = motions[0].motion.feature
         self._key = key
         value = fv.values.get(key)
         if value is None:
-            events += self._hold_step(False, t_s)
-            events += self._set_cannot(_reason_text(fv.reasons.get(key, f"{key} unavailable")), t_s)
+            events += self._holds_pause(t_s)
+            reason = _reason_text(fv.reasons.get(key, f"{key} unavailable"))
+            events += self._set_cannot(reason, "not_visible", t_s)
             return self._emit(t_s, events, fv.values, None)
-        events += self._set_cannot(None, t_s)
-        events += counter.step(value, t_s)
-        self._phase = counter.phase
-        holding = self._in_hold_position(s, view, fv.values, t_s)
-        events += self._rules_step(s, counter, view, fv.values, t_s, events, holding)
-        good = holding and not (
-            self.spec.hold is not None
-            and self.spec.hold.requires_form
-            and any(r.active for r in s.rules)
-        )
-        hold_events = self._hold_step(good, t_s)
+        events += self._set_cannot(None, "", t_s)
+        move_events: list[Event] = []
+        for m in motions:
+            move_events += m.step(fv.values.get(m.motion.feature), t_s)
+        hold_m = s.hold_motion_for(view)
+        if hold_m is not None:
+            hold_m.step(fv.values.get(hold_m.motion.feature), t_s)
+        move_events = self._number(move_events)
+        s.active = _active(motions)
+        self._phase = s.active.counter.phase if s.active else Phase.REST
+        state = self._state(s.active, fv.values, hold_m)
+        events += move_events
+        events += self._rules_step(view, fv.values, state, tuple(move_events), t_s, True)
+        hold_events = self._holds_step_motions(motions, hold_m, t_s)
         events += hold_events
-        events += self._momentary(s, hold_events, t_s, counter)
+        events += self._rules_step(
+            view, fv.values, state, tuple(move_events + hold_events), t_s, False
+        )
         return self._emit(t_s, events, fv.values, value)
 
-    def finish(self, t_s: float) -> FrameResult:
-        """End of the clip or set: close an open rep or hold, and return the last result."""
-        events = self._close(t_s)
-        return self._emit(t_s, events, {}, None, person=False, record_frame=False)
+    # -- internals ------------------------------------------------------------
 
-    # -- internals ----------------------------------------------------------
+    def _start(self, t_s: float) -> None:
+        if not self._started:
+            self._started = True
+            self._pending.insert(0, SetStarted(t_s, self._set.side, self.spec.id, 1))
 
-    def _close(self, t_s: float) -> list[Event]:
+    def _number(self, events: list[Event]) -> list[Event]:
+        """Reps are numbered within the set across views and directions; a hold-only
+        exercise's movements in and out of the hold are not reps."""
+        out: list[Event] = []
+        for ev in events:
+            if isinstance(ev, (RepCompleted, PartialRep)) and self.spec.hold_only:
+                continue
+            if isinstance(ev, RepCompleted):
+                self._set.reps += 1
+                ev = dataclasses.replace(ev, index=self._set.reps)
+            out.append(ev)
+        return out
+
+    def _state(
+        self, active: _Motion | None, values: dict[str, float | None], hold_m: _Motion | None
+    ) -> MotionState:
         s = self._set
-        events: list[Event] = []
-        for c in s.counters.values():
-            events += c.finish(t_s)
-        hold_events = s.hold.finish(t_s) if s.hold is not None else []
-        events += hold_events
-        counter = next(iter(s.counters.values()), None)
-        if counter is not None:
-            events += self._momentary(s, hold_events, t_s, counter)
-        for r in s.rules:
-            if r.active:
-                r.active = False
-                events.append(FaultCleared(t_s, s.side, r.rule.id))
-        return events
-
-    def _in_hold_position(
-        self, s: _SideSet, view: str, values: dict[str, float | None], t_s: float
-    ) -> bool:
-        """At the top of the hold's motion and holding still."""
-        hold = self.spec.hold
-        if hold is None:
-            return False
-        counter = s.counter_for(view)
-        if hold.motion is not None:
-            if hold.motion.views and view not in hold.motion.views:
-                return False
-            if s.hold_counter is None:
-                s.hold_counter = RepCounter(hold.motion, s.side)
-            if s.hold_counter.motion != (counter.motion if counter else None):
-                s.hold_counter.step(values.get(hold.motion.feature), t_s)
-                counter = s.hold_counter
-        if counter is None:
-            return False
-        if s.settle is None:
-            band = abs(counter.motion.enter.value - counter.motion.exit.value)
-            speed = hold.max_speed if hold.max_speed is not None else 2.0 * band
-            s.settle = SettleDetector(speed)
-        settled = s.settle.step(values.get(counter.motion.feature), t_s)
-        return counter.phase is Phase.TOP and settled
-
-    def _hold_step(self, good: bool, t_s: float) -> list[Event]:
-        h = self._set.hold
-        return [] if h is None else h.step(good, t_s)
-
-    def _set_cannot(self, reason: str | None, t_s: float) -> list[Event]:
-        events: list[Event] = []
-        if reason is not None:  # nothing is judged now: suspend active faults
-            for r in self._set.rules:
-                if r.active:
-                    r.active = False
-                    events.append(FaultCleared(t_s, self._set.side, r.rule.id))
-        if reason == self._cannot:
-            return events
-        self._cannot = reason
-        events.append(CannotAssess(t_s, reason) if reason is not None else Assessing(t_s))
-        return events
-
-    def _ensure_rules(self, s: _SideSet, counter: RepCounter) -> None:
-        if s.rules:
-            return
-        for rule in self.spec.rules:
-            ev: object
-            if rule.kind == "range":
-                ev = RangeRule(rule)
-            elif rule.kind == "drift":
-                ev = DriftRule(rule)
-            elif rule.kind == "oscillation":
-                ev = OscillationRule(rule)
-            elif rule.kind == "tempo":
-                ev = TempoRule(rule, counter)
-            elif rule.kind == "reach":
-                ev = ReachRule(rule, counter)
-            else:
-                ev = HoldDurationRule(rule)
-            s.rules.append(_RuleState(rule, ev))
+        holding = any(m.holding for ms in s.motions.values() for m in ms) or (
+            hold_m is not None and hold_m.holding
+        )
+        if active is None:
+            return dataclasses.replace(REST_STATE, phase=Phase.REST, holding=holding)
+        c = active.counter
+        return MotionState(
+            phase=c.phase,
+            direction=active.motion.direction,
+            sign=c.sign,
+            feature=active.motion.feature,
+            value=values.get(active.motion.feature),
+            reps=s.reps,
+            rep_start_s=c.rep_start_s,
+            rep_start_value=c.rep_start_value,
+            rep_peak_value=c.rep_peak_value,
+            enter_level=c.enter_level,
+            holding=holding,
+            confidence=active.motion.confidence,
+        )
 
     def _rules_step(
         self,
-        s: _SideSet,
-        counter: RepCounter,
         view: str,
         values: dict[str, float | None],
+        state: MotionState,
+        events: tuple[Event, ...],
         t_s: float,
-        events: list[Event],
-        holding: bool,
+        continuous: bool,
     ) -> list[Event]:
-        self._ensure_rules(s, counter)
         out: list[Event] = []
-        for st in s.rules:
+        for st in self._set.rules:
+            if st.continuous != continuous:
+                continue
             rule = st.rule
-            in_view = not rule.views or view in rule.views
-            verdict: Verdict
-            if rule.kind in CONTINUOUS_KINDS:
-                assert rule.feature is not None
-                applies = in_view and phase_matches(rule, counter.phase, holding)
-                value = values.get(rule.feature)
-                verdict = st.evaluator.step(value, t_s, applies)  # type: ignore[attr-defined]
-                if verdict.raise_now:
-                    st.active = True
-                    out.append(self._fault(rule, t_s, verdict.value, counter))
-                elif st.active and not verdict.violated:
-                    st.active = False
-                    out.append(FaultCleared(t_s, s.side, rule.id))
-            elif rule.kind in MOVEMENT_JUDGED and counter.motion.confidence == "low":
+            if st.judges_movement and state.confidence == "low":
                 continue  # the movement itself is only partly seen: don't judge it
-            elif rule.kind == "tempo":
-                if not in_view:
-                    continue
-                verdict = st.evaluator.step(values.get(counter.motion.feature), t_s)  # type: ignore[attr-defined]
-                if verdict.raise_now:
+            applies = not rule.views or view in rule.views
+            phases = getattr(rule.params, "phases", None)
+            if applies and phases is not None:
+                applies = phase_matches(phases, state.phase, state.holding)
+            verdict = st.evaluator.step(RuleInput(t_s, values, state, applies, events))
+            if verdict.raise_now:
+                if st.continuous:
+                    st.active = True
+                else:
                     st.shown_until = t_s + MOMENTARY_SHOW_S
-                    out.append(self._fault(rule, t_s, verdict.value, counter))
-            elif rule.kind == "reach" and in_view:
-                verdict = st.evaluator.on_events(events)  # type: ignore[attr-defined]
-                if verdict.raise_now:
-                    st.shown_until = t_s + MOMENTARY_SHOW_S
-                    out.append(self._fault(rule, t_s, verdict.value, counter))
+                out.append(self._fault(st, t_s, verdict.value, state))
+            elif st.continuous and st.active and not verdict.violated:
+                st.active = False
+                out.append(FaultCleared(t_s, self._set.side, rule.id))
         return out
 
-    def _momentary(
-        self, s: _SideSet, hold_events: list[Event], t_s: float, counter: RepCounter
+    def _holds_step_motions(
+        self, motions: list[_Motion], hold_m: _Motion | None, t_s: float
     ) -> list[Event]:
+        hold = self.spec.hold
+        if hold is None:
+            return []
+        faulty = hold.requires_form and any(r.active for r in self._set.rules)
+        if hold_m is not None:
+            holding = {None: hold_m.holding}
+        else:
+            holding = {m.motion.direction: m.holding for m in motions}
+        events: list[Event] = []
+        for direction, h in holding.items():
+            timer = self._set.hold_timer(direction)
+            assert timer is not None
+            events += timer.step(h and not faulty, t_s)
+        return self._count_holds(events)
+
+    def _holds_pause(self, t_s: float) -> list[Event]:
+        """Advance every hold timer with a frame that is not a good hold frame."""
+        events: list[Event] = []
+        for timer in self._set.holds.values():
+            events += timer.step(False, t_s)
+        return self._count_holds(events)
+
+    def _count_holds(self, events: list[Event]) -> list[Event]:
         out: list[Event] = []
-        if counter.motion.confidence == "low" or not any(
-            isinstance(e, HoldEnded) for e in hold_events
-        ):
-            return out  # no holds ended, or holds are only estimates: nothing to judge
-        self._ensure_rules(s, counter)
-        for st in s.rules:
-            if st.rule.kind == "hold_duration":
-                verdict = st.evaluator.on_events(hold_events)  # type: ignore[attr-defined]
-                if verdict.raise_now:
-                    st.shown_until = t_s + MOMENTARY_SHOW_S
-                    out.append(self._fault(st.rule, t_s, verdict.value, counter))
+        for ev in events:
+            if isinstance(ev, HoldEnded) and ev.counted:
+                self._set.counted_holds += 1
+                self._set.best_hold_s = max(self._set.best_hold_s, ev.held_s)
+                ev = dataclasses.replace(ev, index=self._set.counted_holds)
+            out.append(ev)
         return out
+
+    def _drop_movement(self, t_s: float) -> list[Event]:
+        """Forget movement under way (a cut, or the person left the start posture)."""
+        s = self._set
+        events: list[Event] = []
+        for c in s.all_counters():
+            c.reset()
+        for timer in s.holds.values():
+            events += timer.finish(t_s)
+        events = self._count_holds(events)
+        events += self._clear_faults(t_s)
+        s.active = None
+        self._phase = Phase.UNKNOWN
+        return events
+
+    def _close_set(self, t_s: float) -> list[Event]:
+        s = self._set
+        events: list[Event] = []
+        for ms in s.motions.values():
+            for m in ms:
+                events += m.counter.finish(t_s)
+        events = self._number(events)
+        hold_events: list[Event] = []
+        for timer in s.holds.values():
+            hold_events += timer.finish(t_s)
+        hold_events = self._count_holds(hold_events)
+        events += hold_events
+        state = self._state(s.active, {}, None)
+        if self._view is not None:
+            events += self._rules_step(self._view, {}, state, tuple(events), t_s, False)
+        events += self._clear_faults(t_s)
+        return events
+
+    def _clear_faults(self, t_s: float) -> list[Event]:
+        events: list[Event] = []
+        for r in self._set.rules:
+            if r.active:
+                r.active = False
+                events.append(FaultCleared(t_s, self._set.side, r.rule.id))
+        return events
+
+    def _set_cannot(self, reason: str | None, code: str, t_s: float) -> list[Event]:
+        events: list[Event] = []
+        if reason is not None:  # nothing is judged now: suspend active faults
+            events += self._clear_faults(t_s)
+        if reason == self._cannot:
+            return events
+        self._cannot = reason
+        events.append(CannotAssess(t_s, reason, code) if reason is not None else Assessing(t_s))
+        return events
 
     def _fault(
-        self, rule: RuleSpec, t_s: float, value: float | None, counter: RepCounter
+        self, st: _RuleState, t_s: float, value: float | None, state: MotionState
     ) -> FaultRaised:
         """A fault, attached to the rep under way (or just judged), if any."""
-        in_rep = counter.phase in (Phase.RISING, Phase.TOP, Phase.LOWERING)
-        rep: int | None = counter.reps + 1 if in_rep else None
-        if rule.kind == "tempo" and not in_rep:
-            rep = counter.reps  # judged just after its rep finished
-        elif rule.kind in ("reach", "hold_duration"):
-            rep = None  # about a partial movement or a hold, not a counted rep
+        rep: int | None = None
+        if st.rep_link == "under_way" and state.in_rep:
+            rep = state.reps + 1
+        elif st.rep_link == "judged":
+            rep = state.reps + 1 if state.in_rep else state.reps
+        rule = st.rule
         return FaultRaised(t_s, self._set.side, rule.id, rule.cue, value, rep or None)
 
     def _emit(
@@ -418,14 +530,12 @@ class ExerciseSession:
         values: dict[str, float | None],
         key_value: float | None,
         person: bool = True,
-        record_frame: bool = True,
+        frame: bool = True,
     ) -> FrameResult:
-        for ev in events:
-            self.record.add_event(ev)
-        result = self._result(t_s, events, values, key_value, person)
-        if record_frame:
-            self.record.add_frame(result)
-        return result
+        if self._pending:
+            events = self._pending + events
+            self._pending = []
+        return self._result(t_s, events, values, key_value, person, frame)
 
     def _result(
         self,
@@ -434,37 +544,55 @@ class ExerciseSession:
         values: dict[str, float | None],
         key_value: float | None,
         person: bool,
+        frame: bool = True,
     ) -> FrameResult:
         s = self._set
+        timer = self.spec.is_timer
         active = tuple(r.rule.id for r in s.rules if r.active or r.shown_until >= t_s)
         candidates: list[str] = []
         if self.stopped is not None:
             candidates.append(f"Set stopped: {self.stopped}")
+        elif timer:
+            candidates.append(TIMER_CUE)
         elif self._cannot is not None and self._cannot != "starting":
             candidates.append(self._cannot)
         for r in s.rules:
             if r.active or r.shown_until >= t_s:
                 candidates.append(r.rule.cue)
-        hold = s.hold
-        # The feature that drives phases in this view (e.g. hip_lift from the
-        # feet), else the spec's key feature.
+        hold = s.current_hold
         key = self._key or self.spec.key_feature
+        judged = self._cannot is None and not timer
         return FrameResult(
             t_s=t_s,
             side=s.side,
-            phase=self._phase if self._cannot is None else Phase.UNKNOWN,
-            reps=s.reps,
-            hold_s=hold.held_s if hold is not None and hold.active else 0.0,
-            best_hold_s=hold.best_s if hold is not None else 0.0,
+            phase=self._phase if judged else Phase.UNKNOWN,
+            reps=s.counted_holds if self.spec.hold_only else s.reps,
+            hold_s=hold.held_s if hold is not None else 0.0,
+            best_hold_s=s.best_hold_s,
             faults=active,
             cue=self.cues.choose(candidates, t_s),
-            cannot_assess=None if self._cannot in (None, "starting") else self._cannot,
+            cannot_assess=None if self._cannot in (None, "starting") or timer else self._cannot,
             key_feature=key,
             key_value=key_value if self._key else values.get(key),
             features=dict(values),
             events=tuple(events),
             person=person,
+            direction=s.active.motion.direction if s.active and judged else None,
+            holds=s.counted_holds,
+            view=self._view,
+            in_posture=self.posture.open,
+            assessed=frame and judged and key_value is not None,
+            frame=frame,
         )
+
+
+def _active(motions: list[_Motion]) -> _Motion | None:
+    """The motion under way: one in its top position, else one moving, else the first."""
+    for phase_set in ((Phase.TOP,), _IN_REP):
+        for m in motions:
+            if m.counter.phase in phase_set:
+                return m
+    return motions[0] if motions else None
 
 
 def _reason_text(reason: str) -> str:
@@ -474,4 +602,4 @@ def _reason_text(reason: str) -> str:
     return f"Cannot assess: {reason}"
 
 
-__all__ = ["NO_PERSON", "CueSelector", "ExerciseSession"]
+__all__ = ["NO_PERSON", "TIMER_CUE", "CueSelector", "ExerciseSession"]
