@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 
 from formcheck.results import Event, HoldEnded, HoldStarted, PartialRep, Phase, RepCompleted
+from formcheck.rules import MotionState
 from formcheck.spec import MotionSpec
 
 
@@ -81,6 +82,25 @@ class RepCounter:
     @property
     def rep_peak_value(self) -> float | None:
         return None if self._rep is None else self._s * (self._rep.peak_g + self._offset)
+
+    def state(
+        self, value: float | None, reps: int | None = None, holding: bool = False
+    ) -> MotionState:
+        """A snapshot of this motion for the rules (they never keep the counter itself)."""
+        return MotionState(
+            phase=self.phase,
+            direction=self.motion.direction,
+            sign=self._s,
+            feature=self.motion.feature,
+            value=value,
+            reps=self.reps if reps is None else reps,
+            rep_start_s=self.rep_start_s,
+            rep_start_value=self.rep_start_value,
+            rep_peak_value=self.rep_peak_value,
+            enter_level=self.enter_level,
+            holding=holding,
+            confidence=self.motion.confidence,
+        )
 
     @property
     def sign(self) -> float:

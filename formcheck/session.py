@@ -378,21 +378,8 @@ class ExerciseSession:
         )
         if active is None:
             return dataclasses.replace(REST_STATE, phase=Phase.REST, holding=holding)
-        c = active.counter
-        return MotionState(
-            phase=c.phase,
-            direction=active.motion.direction,
-            sign=c.sign,
-            feature=active.motion.feature,
-            value=values.get(active.motion.feature),
-            reps=s.reps,
-            rep_start_s=c.rep_start_s,
-            rep_start_value=c.rep_start_value,
-            rep_peak_value=c.rep_peak_value,
-            enter_level=c.enter_level,
-            holding=holding,
-            confidence=active.motion.confidence,
-        )
+        value = values.get(active.motion.feature)
+        return active.counter.state(value, reps=s.reps, holding=holding)
 
     def _rules_step(
         self,

@@ -5,6 +5,7 @@ import sys
 from dataclasses import replace
 
 import pytest
+from enginekit import Recorded
 from posekit import lying_side, ramp, standing_front
 
 from formcheck.landmarks import Landmark as L
@@ -34,7 +35,7 @@ def hike_keys(reps=5, hold_s=10.0, top=8.0, period=2.0):
 
 
 def run_hike(keys, side="right", working="right", lean=None, knee=None, spec=HIKE_HIGH, **kw):
-    s = ExerciseSession(spec, side=side)
+    s = Recorded(spec, side=side)
     results = []
     for t, hike in ramp(keys):
         lean_deg = lean(t, hike) if lean else 0.0
@@ -117,7 +118,7 @@ def test_rep_rows_carry_their_faults():
 
 
 def bridge_run(keys, make=lying_side, **kw):
-    s = ExerciseSession(BRIDGE)
+    s = Recorded(BRIDGE)
     results = [s.step(make(t, v, **kw), t) for t, v in ramp(keys)]
     results.append(s.finish(keys[-1][0]))
     return s, results
@@ -147,17 +148,17 @@ def test_fast_lowering_belongs_to_its_rep_when_judged_before_rest():
 
 
 def test_active_fault_is_suspended_when_the_person_leaves():
-    s = ExerciseSession(HIKE_HIGH, side="right")
-    for t, v in ramp([(0, 0), (1, 8), (3, 8)]):
+    s = Recorded(HIKE_HIGH, side="right")
+    for t, v in ramp([(0, 0), (1, 0), (2, 8), (4, 8)]):
         r = s.step(standing_front(t, v, lean_deg=12.0), t)
     assert r.faults == ("no_lean",)
-    r = s.step(None, 3.1)
+    r = s.step(None, 4.1)
     assert r.faults == () and r.cannot_assess == NO_PERSON
     assert any(isinstance(e, FaultCleared) for e in r.events)
 
 
 def test_no_person_is_cannot_assess_not_a_fault():
-    s = ExerciseSession(BRIDGE)
+    s = Recorded(BRIDGE)
     results = [s.step(None, i / 30) for i in range(30)]
     assert results[-1].cannot_assess == NO_PERSON
     assert results[-1].faults == ()
@@ -170,7 +171,7 @@ def test_no_person_is_cannot_assess_not_a_fault():
 def test_wrong_view_is_cannot_assess():
     """A person standing front-on while the bridge expects side or foot-end views... is frontal,
     which the bridge accepts as foot-end; the hip hike (front only) rejects a side-on person."""
-    s = ExerciseSession(HIKE, side="right")
+    s = Recorded(HIKE, side="right")
     last = None
     for t, v in ramp([(0, 125), (1, 172), (2, 125)]):
         last = s.step(lying_side(t, v), t)
@@ -206,7 +207,7 @@ def test_joint_out_of_frame_is_reported():
 
 
 def test_switch_side_keeps_separate_sets():
-    s = ExerciseSession(HIKE, side="right")
+    s = Recorded(HIKE, side="right")
     for t, v in ramp(hike_keys(reps=2, hold_s=0)):
         s.step(standing_front(t, v, working="right"), t)
     t0 = 20.0
@@ -221,7 +222,7 @@ def test_switch_side_keeps_separate_sets():
 
 
 def test_stop_records_reason_and_counts_no_more():
-    s = ExerciseSession(BRIDGE)
+    s = Recorded(BRIDGE)
     for t, v in ramp([(0, 125), (1, 172), (2, 125)]):
         s.step(lying_side(t, v), t)
     s.stop("pain spreading down the leg", 2.5)

@@ -8,6 +8,7 @@ from formcheck.errors import SpecError
 from formcheck.spec.fields import allowed
 from formcheck.spec.model import ExerciseSpec
 from formcheck.spec.parse import parse_spec
+from formcheck.tomlfile import read_toml
 
 SPEC_DIR = Path(__file__).resolve().parent.parent.parent / "exercise_specs"
 
@@ -15,14 +16,7 @@ SPEC_DIR = Path(__file__).resolve().parent.parent.parent / "exercise_specs"
 def load_spec(path: str | Path) -> ExerciseSpec:
     """Read and validate one spec file; raises SpecError with file, field and allowed values."""
     p = Path(path)
-    try:  # TEMP(lead): until formcheck.tomlfile lands
-        from formcheck.tomlfile import read_toml
-
-        data = read_toml(p, what="spec")
-    except ImportError:
-        import tomllib
-
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    data = read_toml(p, what="spec")
     spec = parse_spec(data, file=p.name, path=p)
     if spec.id != p.stem:
         raise SpecError(f"{p.name}: id {spec.id!r} must match the file name {p.stem!r}")

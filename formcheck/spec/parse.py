@@ -178,7 +178,7 @@ def _feature_name(ctx: Ctx, t: Mapping[str, Any], where: str, features: Mapping[
 
 def _threshold(ctx: Ctx, t: Mapping[str, Any], key: str, where: str) -> Threshold:
     field = join(where, key)
-    raw = table(ctx, get(ctx, t, key, where, dict, what="table"), field, "{ above = 160.0 }")
+    raw = get(ctx, t, key, where, dict, what="table like { above = 160.0 }")
     if len(raw) != 1 or next(iter(raw)) not in ("above", "below"):
         raise ctx.fail(field, f"{show(raw)} must have exactly one of: above, below")
     direction = next(iter(raw))

@@ -1,20 +1,42 @@
-"""Rule evaluators: value sequences with timestamps -> when a fault is raised and cleared."""
+"""The rule registry and its evaluators: value sequences with timestamps -> when a fault is
+raised and cleared; every kind's parameters, bounds and docs come from one dataclass."""
+
+import dataclasses
+from pathlib import Path
 
 import pytest
 from posekit import ramp
 
-from formcheck.faults import DriftRule, OscillationRule, RangeRule
+from formcheck.results import Phase
+from formcheck.rules import (
+    RULE_KINDS,
+    REST,
+    DriftRule,
+    OscillationRule,
+    RangeRule,
+    RuleInput,
+    TempoRule,
+    rules_markdown,
+)
 from formcheck.spec import RuleSpec
 
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "spec_format.md"
+_COMMON = {"grace_s"}
 
-def rule(kind, **kw):
-    return RuleSpec(id="r", kind=kind, cue="cue", description="d", feature="f", **kw)
+
+def rule(kind, feature="f", **kw):
+    common = {k: kw.pop(k) for k in list(kw) if k in _COMMON}
+    params_cls = RULE_KINDS[kind].params
+    if "feature" in params_cls.__dataclass_fields__:
+        kw["feature"] = feature
+    return RuleSpec(id="r", kind=kind, cue="cue", description="d", params=params_cls(**kw),
+                    **common)
 
 
 def raised_at(evaluator, samples, applies=lambda t: True):
     out = []
     for t, v in samples:
-        verdict = evaluator.step(v, t, applies(t))
+        verdict = evaluator.step(RuleInput(t, {"f": v}, REST, applies(t)))
         if verdict.raise_now:
             out.append(round(t, 2))
     return out
@@ -75,7 +97,6 @@ def test_oscillation_is_bouncing(name, keys, raised):
 @pytest.mark.parametrize(("rise_s", "raised"), [(0.15, True), (1.5, False)])
 def test_rising_tempo_on_absolute_and_relative_motions(relative, rise_s, raised):
     from formcheck.counting import RepCounter
-    from formcheck.faults import TempoRule
     from formcheck.spec import MotionSpec, Threshold
 
     # Absolute: rest 0, top above 0.6. Relative: the same lift on a 5.0 rest level.
@@ -83,12 +104,51 @@ def test_rising_tempo_on_absolute_and_relative_motions(relative, rise_s, raised)
     motion = MotionSpec("f", Threshold("above", 0.6), Threshold("below", 0.25),
                         relative=relative, baseline_s=3.0)
     counter = RepCounter(motion)
-    ev = TempoRule(rule("tempo", phase="rising", min_s=0.5, from_frac=0.8, to_frac=0.2),
-                   counter)
+    ev = TempoRule(rule("tempo", phase="rising", min_s=0.5, from_frac=0.8, to_frac=0.2))
     keys = [(0, base), (2, base), (2 + rise_s, base + 1.0), (4, base + 1.0), (5, base)]
     got = []
     for t, v in ramp(keys):
         counter.step(v, t)
-        if ev.step(v, t).raise_now:
+        if ev.step(RuleInput(t, {"f": v}, counter.state(v), True)).raise_now:
             got.append(t)
     assert bool(got) is raised
+
+
+def test_tempo_follows_whichever_motion_the_snapshot_describes():
+    """The rule holds no counter: a lowering judged on a second view's feature still counts."""
+    from formcheck.counting import RepCounter
+    from formcheck.spec import MotionSpec, Threshold
+
+    first = RepCounter(MotionSpec("a", Threshold("above", 160.0), Threshold("below", 145.0)))
+    second = RepCounter(MotionSpec("b", Threshold("above", 0.25), Threshold("below", 0.1)))
+    ev = TempoRule(rule("tempo", phase="lowering", min_s=0.7, from_frac=0.9, to_frac=0.1))
+    for t, v in ramp([(0, 120), (1, 120), (2, 170), (3, 170), (5, 120)]):
+        first.step(v, t)
+        assert not ev.step(RuleInput(t, {"a": v}, first.state(v), True)).raise_now
+    got = []
+    for t, v in ramp([(6, 0.0), (7, 0.0), (8, 0.45), (9, 0.45), (9.2, 0.0), (10, 0.0)]):
+        second.step(v, t)
+        if ev.step(RuleInput(t, {"b": v}, second.state(v), True)).raise_now:
+            got.append(t)
+    assert len(got) == 1 and 9.0 < got[0] < 9.3
+
+
+def test_every_kind_has_validated_typed_params_and_a_docs_section():
+    for name, kind in RULE_KINDS.items():
+        assert dataclasses.is_dataclass(kind.params), name
+        assert callable(kind.params.validate), name
+        assert f"### `{name}`" in rules_markdown()
+    # docs/spec_format.md embeds the generated tables, so the docs can't drift from the code.
+    from formcheck.spec.docs import render
+
+    text = DOCS.read_text(encoding="utf-8")
+    assert rules_markdown().strip() in text
+    assert render(text) == text, "run: python -m formcheck.spec.docs"
+
+
+def test_a_hold_phase_rule_applies_only_while_holding():
+    from formcheck.rules import phase_matches
+
+    assert phase_matches(("hold",), Phase.TOP, holding=True)
+    assert not phase_matches(("hold",), Phase.TOP, holding=False)
+    assert phase_matches(("any",), Phase.REST, holding=False)
