@@ -350,7 +350,11 @@ class SessionRecord:
             "cannot_assess": [
                 {"start_s": _r(a), "end_s": _r(b), "reason": why} for a, b, why in self.cannot_spans
             ],
-            "clip": {**self.meta, "cuts_s": [_r(t) for t in self.cuts]},
+            "clip": {
+                **self.meta,
+                "views_seen": sorted(self.views_seen),
+                "cuts_s": [_r(t) for t in self.cuts],
+            },
         }
         if timeline:
             out["timeline"] = {

@@ -406,3 +406,14 @@ def test_estimated_counts_are_labelled() -> None:
     assert "Best hold" in labels
     bridge = coach_for(TWO_REPS)[0].finish()
     assert target_lines(bridge)[0].label == "Reps"
+
+
+def test_live_set_reports_what_its_views_could_not_check() -> None:
+    """A side-view live bridge used to report ``not_checked: []`` (only the clip pipeline
+    filled the views-seen back channel); the report now folds the ViewSeen events."""
+    coach, _ = coach_for(TWO_REPS)
+    feed(coach, TWO_REPS)
+    summary = coach.finish().summary()
+    assert summary["views_seen"] == ["side"]
+    assert summary["not_checked"] == ["hips_level"]
+    assert summary["reps"] == 2

@@ -260,3 +260,161 @@ def test_engine_imports_no_mediapipe_cv2_or_streamlit():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+# -- issue 7: engine foundations ---------------------------------------------------------------
+
+
+def _spec(**over):
+    """A small spec document on top of the bridge's, parsed like a file."""
+    from formcheck.spec import parse_spec
+
+    doc = {
+        "schema_version": 1, "id": "t", "name": "Test", "category": "stretch",
+        "posture": "lying_on_back", "view": "side", "camera": "c", "instructions": ["do it"],
+        "source": "s", "prescription": {"text": "t", "source": "001"},
+        "features": {"hip_ext": {"kind": "joint_angle",
+                                 "points": ["near:shoulder", "near:hip", "near:knee"]}},
+    }
+    doc.update(over)
+    return replace(parse_spec(doc), posture=None)  # the posture gate is tested on its own
+
+
+def _run(spec, frames):
+    s = Recorded(spec)
+    results = [s.step(pose, t) for t, pose in frames]
+    results.append(s.finish(frames[-1][0]))
+    return s, results
+
+
+def test_hold_only_exercise_counts_holds_not_moves_and_checks_count_and_duration():
+    """"3 x 5 s": holds of about 6, 6 and 2 s are two counted holds, and the target is not met
+    (today's main counted every move in and out as a rep and checked only the best hold)."""
+    spec = _spec(
+        hold={"feature": "hip_ext", "enter": {"above": 160.0}, "exit": {"below": 145.0},
+              "min_s": 3.0},
+        prescription={"text": "3 x 5 s", "source": "003", "reps": 3, "hold_s": 5},
+    )
+    keys, t = [(0, 125), (1, 125)], 1.0
+    for held in (6.0, 6.0, 2.0):
+        keys += [(t + 1, 172), (t + 1 + held, 172), (t + 2 + held, 125), (t + 4 + held, 125)]
+        t += 4 + held
+    s, results = _run(spec, [(tt, lying_side(tt, v)) for tt, v in ramp(keys)])
+    out = s.record.summary()
+    assert not any(isinstance(e, RepCompleted) for r in results for e in r.events)
+    assert out["reps"] == 2 and out["holds"] == 2
+    holds = [h["held_s"] for h in s.record.to_dict()["holds"] if h["counted"]]
+    assert holds == pytest.approx([5.6, 5.6], abs=0.5)
+    assert out["holds_at_target"] == 2
+    assert out["meets_target"] == {"reps": False, "hold": False}
+    assert results[-1].reps == 2
+
+
+def test_hold_repetitions_each_timed_against_the_prescription():
+    """"10 reps, each held 10 s" (here 2 x 3 s): reps and holds both count."""
+    spec = _spec(
+        reps={"feature": "hip_ext", "enter": {"above": 160.0}, "exit": {"below": 145.0}},
+        hold={"min_s": 2.0},
+        prescription={"text": "2 reps, each held 3 s", "source": "003", "reps": 2, "hold_s": 3,
+                      "holds": 2},
+    )
+    keys = [(0, 125), (1, 125), (2, 172), (5.6, 172), (6.5, 125), (7.5, 125), (8.5, 172),
+            (12, 172), (13, 125), (14, 125)]
+    s, _ = _run(spec, [(t, lying_side(t, v)) for t, v in ramp(keys)])
+    out = s.record.summary()
+    assert out["reps"] == 2 and out["holds"] == 2 and out["holds_at_target"] == 2
+    assert out["meets_target"] == {"reps": True, "hold": True}
+
+
+def test_two_way_motion_counts_and_times_each_direction():
+    """Lean left, hold, centre, lean right, hold: reps and holds per direction."""
+    spec = _spec(
+        posture="standing", view="front",
+        features={"lean": {"kind": "segment_tilt", "points": ["mid:hip", "mid:shoulder"],
+                           "reference": "vertical"}},
+        reps=[{"direction": "left", "feature": "lean", "enter": {"above": 12.0},
+               "exit": {"below": 4.0}},
+              {"direction": "right", "feature": "lean", "enter": {"below": -12.0},
+               "exit": {"above": -4.0}}],
+        hold={"min_s": 2.0},
+    )
+    keys, t = [(0, 0), (1, 0)], 1.0
+    for _ in range(2):
+        keys += [(t + 1, 18), (t + 4, 18), (t + 5, 0), (t + 6, -18), (t + 9, -18), (t + 10, 0),
+                 (t + 11, 0)]
+        t += 11
+    s, results = _run(spec, [(tt, standing_front(tt, lean_deg=v)) for tt, v in ramp(keys)])
+    out = s.record.summary()
+    assert out["by_direction"] == {"left": {"reps": 2, "holds": 2, "best_hold_s": out[
+        "by_direction"]["left"]["best_hold_s"]}, "right": {"reps": 2, "holds": 2, "best_hold_s":
+        out["by_direction"]["right"]["best_hold_s"]}}
+    assert 2.0 < out["by_direction"]["left"]["best_hold_s"] < 3.5
+    assert out["reps"] == 4
+    reps = [e for r in results for e in r.events if isinstance(e, RepCompleted)]
+    assert [(e.index, e.direction) for e in reps] == [
+        (1, "left"), (2, "right"), (3, "left"), (4, "right")]
+    assert {r.direction for r in results} >= {"left", "right"}
+
+
+def test_timer_spec_steps_without_scoring():
+    """A timer spec used to load and then crash step() with an AssertionError."""
+    from formcheck.session import TIMER_CUE
+
+    spec = _spec(category="timer", features={},
+                 prescription={"text": "5 min", "source": "004", "hold_s": 300})
+    s, results = _run(spec, [(t, lying_side(t, 125)) for t, _ in ramp([(0, 0), (3, 0)])])
+    assert results[-2].cue == TIMER_CUE
+    assert results[-2].cannot_assess is None and results[-2].faults == ()
+    out = s.record.summary()
+    assert out["checked_by_camera"] is False and out["assessed"] is False
+    assert "timer" in out["reason"]
+
+
+def test_side_only_rule_works_after_a_first_view_from_the_feet():
+    """The bridge's side-only lower_slowly was bound to the counter of the first judged view,
+    so a session that began foot-end never raised it."""
+    from formcheck.landmarks import PoseFrame
+
+    def foot_end(t):  # the bridge from the feet: shoulders wide, hips down
+        p = standing_front(t)
+        xy = p.xy.copy()
+        return PoseFrame(t, xy, p.world, p.visibility, p.image_size)
+
+    s = Recorded(replace(BRIDGE, posture=None))
+    for t, _ in ramp([(0, 0), (2, 0)]):
+        r = s.step(foot_end(t), t)
+    assert r.view == "foot_end"
+    keys = [(0, 125), (1, 125), (2, 172), (3, 172), (3.3, 125), (4, 125)]  # dropped fast
+    for t, v in ramp(keys):
+        s.step(lying_side(3 + t, v), 3 + t)
+    s.finish(7.5)
+    out = s.record.summary()
+    assert out["views_seen"] == ["foot_end", "side"]
+    assert "lower_slowly" in out["faults"]
+
+
+def test_events_cover_the_set_and_the_report_is_a_fold_of_them():
+    from formcheck.record import SessionRecord
+    from formcheck.results import SetEnded, SetStarted, SideSwitched, Stopped, ViewSeen
+
+    s = ExerciseSession(HIKE_HIGH, side="right")
+    results = [s.step(standing_front(t, v, working="right"), t)
+               for t, v in ramp(hike_keys(reps=2, hold_s=0))]
+    s.switch_side("left", 20.0)
+    results += [s.step(standing_front(20 + t, v, working="left"), 20 + t)
+                for t, v in ramp(hike_keys(reps=1, hold_s=0))]
+    results.append(s.stop("pain", 30.0))
+    kinds = [type(e) for r in results for e in r.events]
+    for k in (SetStarted, ViewSeen, SideSwitched, SetEnded, Stopped):
+        assert k in kinds, k
+    assert kinds[0] is SetStarted
+    # The same stream folded twice gives the same report: nothing comes from elsewhere.
+    a, b = SessionRecord(HIKE_HIGH), SessionRecord(HIKE_HIGH)
+    for r in results:
+        a.consume(r)
+        b.consume(r)
+    assert a.to_dict() == b.to_dict()
+    d = a.to_dict()
+    assert [(x["side"], x["reps"], x["ended"]) for x in d["sets"]] == [
+        ("right", 2, "side_switched"), ("left", 1, "stopped")]
+    assert d["summary"]["stopped"]["reason"] == "pain"
