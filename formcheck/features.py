@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from formcheck import geometry
+from formcheck.feature_kinds import FEATURE_KINDS
 from formcheck.landmarks import Landmark, PoseFrame
 from formcheck.spec import ExerciseSpec, FeatureSpec, PointRef
 
@@ -226,40 +227,13 @@ class FeatureExtractor:
             if vis < self.spec.min_visibility or not np.all(np.isfinite(p)):
                 return None, f"{_part_name(lm)} is not visible"
             pts.append(p)
-        if f.kind in ("segment_tilt", "height", "line_deviation", "offset"):
+        kind = FEATURE_KINDS[f.kind]
+        if kind.image_plane:
             pts = [p[:2] for p in pts]  # image-plane directions (world y also points down)
-        if f.kind == "joint_angle":
-            val = geometry.joint_angle(pts[0], pts[1], pts[2])
-        elif f.kind == "segment_tilt":
-            fn = (
-                geometry.tilt_from_horizontal
-                if f.reference == "horizontal"
-                else (geometry.tilt_from_vertical)
-            )
-            val = fn(pts[0], pts[1])
-        elif f.kind == "height":
-            val = geometry.normalised(
-                geometry.height_above(pts[0], pts[1]), geometry.distance(pts[2], pts[3])
-            )
-        elif f.kind == "distance":
-            val = geometry.normalised(
-                geometry.distance(pts[0], pts[1]), geometry.distance(pts[2], pts[3])
-            )
-        elif f.kind == "line_deviation":
-            length = (
-                geometry.distance(pts[3], pts[4])
-                if len(pts) == 5
-                else geometry.distance(pts[0], pts[2])
-            )
-            val = geometry.normalised(geometry.line_deviation(pts[0], pts[1], pts[2]), length)
-        elif f.kind == "offset":
-            val = geometry.normalised(
-                geometry.offset_past(pts[0], pts[1], pts[2]), geometry.distance(pts[3], pts[4])
-            )
-        else:  # ratio
-            val = geometry.normalised(
-                geometry.distance(pts[0], pts[1]), geometry.distance(pts[2], pts[3])
-            )
+        n = len(f.points)
+        norm = pts[n:] if f.normalise is not None else None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            val = kind.measure(pts[:n], norm, f.reference)
         x = float(val)
         if not np.isfinite(x):
             return None, f"{f.name} is undefined (points coincide)"

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from formcheck.feature_kinds import FEATURE_KINDS
 from formcheck.landmarks import SIDED_PARTS, Landmark
 from formcheck.spec.fields import (
     Ctx,
@@ -29,7 +30,6 @@ from formcheck.spec.fields import (
 )
 from formcheck.spec.model import (
     CATEGORIES,
-    FEATURE_KINDS,
     POSTURE_NAMES,
     SCHEMA_VERSION,
     SIDES,
@@ -49,22 +49,6 @@ from formcheck.spec.model import (
 )
 
 SIDE_PREFIXES = ("mid", "near", "far", "working", "free")
-#: Points per feature kind, and whether a ``normalise`` segment is required, optional or not allowed.
-N_POINTS = {
-    "joint_angle": 3,
-    "segment_tilt": 2,
-    "height": 2,
-    "distance": 2,
-    "line_deviation": 3,
-    "offset": 3,
-    "ratio": 4,
-}
-NORMALISE = {
-    "height": "required",
-    "distance": "required",
-    "offset": "required",
-    "line_deviation": "optional",
-}
 
 
 def identifier(ctx: Ctx, val: str, field: str) -> str:
@@ -135,7 +119,7 @@ def _parse_feature(ctx: Ctx, name: str, t: Any, spec_views: tuple[str, ...]) -> 
     t = table(ctx, t, where, '{ kind = "joint_angle", points = [...] }')
     check_keys(ctx, t, where, _FEATURE_KEYS)
     kind = choose(ctx, get(ctx, t, "kind", where, str), f"{where}.kind", FEATURE_KINDS)
-    n = N_POINTS[kind]
+    n = FEATURE_KINDS[kind].n_points
     points = _point_list(ctx, get(ctx, t, "points", where, list), f"{where}.points", n, kind)
     reference = choose(
         ctx,
@@ -146,8 +130,8 @@ def _parse_feature(ctx: Ctx, name: str, t: Any, spec_views: tuple[str, ...]) -> 
     if "reference" in t and kind != "segment_tilt":
         raise ctx.fail(f"{where}.reference", f"only applies to segment_tilt, not {kind}")
     normalise: tuple[PointRef, PointRef] | None = None
-    rule = NORMALISE.get(kind)
-    if rule is None and "normalise" in t:
+    rule = FEATURE_KINDS[kind].normalise
+    if rule == "none" and "normalise" in t:
         raise ctx.fail(f"{where}.normalise", f"does not apply to {kind}")
     if rule == "required" or (rule == "optional" and "normalise" in t):
         pair = _point_list(
