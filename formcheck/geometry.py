@@ -86,7 +86,9 @@ def line_deviation(a: npt.ArrayLike, p: npt.ArrayLike, b: npt.ArrayLike) -> Arr:
     n = np.where(flip[..., None], -n, n)  # make it point up (or right)
     length = np.linalg.norm(d, axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(length > 1e-9, np.sum(r * n, axis=-1) / np.where(length > 1e-9, length, 1), np.nan)
+        return np.where(
+            length > 1e-9, np.sum(r * n, axis=-1) / np.where(length > 1e-9, length, 1), np.nan
+        )
 
 
 def offset_past(p: npt.ArrayLike, ref: npt.ArrayLike, toward: npt.ArrayLike) -> Arr:

@@ -161,16 +161,18 @@ def review_clip(
     record = records[chosen]
     if auto and annotated_out is not None:
         _render_pass(path, annotated_out, spec, poses, results[chosen])
-    record.meta.update({
-        "file": Path(path).name,
-        "fps": round(fps, 3),
-        "frames": frames,
-        "frames_with_person": with_person,
-        "duration_s": round(last_t, 3),
-        "decode_error": decode_error,
-        "side_chosen_automatically": auto,
-        "pose_model": getattr(est, "name", type(est).__name__),
-    })
+    record.meta.update(
+        {
+            "file": Path(path).name,
+            "fps": round(fps, 3),
+            "frames": frames,
+            "frames_with_person": with_person,
+            "duration_s": round(last_t, 3),
+            "decode_error": decode_error,
+            "side_chosen_automatically": auto,
+            "pose_model": getattr(est, "name", type(est).__name__),
+        }
+    )
     return ReviewResult(
         record=record,
         side=chosen,

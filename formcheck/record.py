@@ -184,9 +184,7 @@ class SessionRecord:
             if p.holds is not None
             else (p.reps_target if self.spec.hold_only and p.reps_target else 1)
         )
-        reps_per_set = [
-            len(s.counted_holds) if self.spec.hold_only else len(s.reps) for s in sets
-        ]
+        reps_per_set = [len(s.counted_holds) if self.spec.hold_only else len(s.reps) for s in sets]
         at_target = [
             sum(1 for h in s.counted_holds if hold_t is not None and h.held_s >= hold_t - 0.05)
             for s in sets

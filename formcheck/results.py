@@ -10,11 +10,11 @@ know comes from it. A live set and a clip review therefore give the same report.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Protocol
 
 
-class Phase(str, Enum):
+class Phase(StrEnum):
     """Where the body is in the movement cycle of the spec's rep feature."""
 
     UNKNOWN = "unknown"  # no assessable pose yet

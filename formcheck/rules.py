@@ -219,7 +219,10 @@ class RangeRule:
 class DriftParams:
     feature: str = feature_ref()
     max_change: float = num(
-        lo=0.0, lo_open=True, hi=1e4, doc="largest allowed change from the value when the phase began"
+        lo=0.0,
+        lo_open=True,
+        hi=1e4,
+        doc="largest allowed change from the value when the phase began",
     )
     phases: tuple[str, ...] = phase_list(("any",), options=RULE_PHASES, doc=_PHASES_DOC)
 
@@ -259,7 +262,9 @@ class OscillationParams:
     min_amplitude: float = num(
         3.0, lo=0.0, lo_open=True, hi=1e4, doc="a reversal must move at least this much"
     )
-    max_reversals: int = integer(3, lo=1, hi=100, doc="this many reversals in the window is bouncing")
+    max_reversals: int = integer(
+        3, lo=1, hi=100, doc="this many reversals in the window is bouncing"
+    )
 
     def validate(self, ctx: Ctx, where: str) -> None:
         pass
@@ -454,7 +459,11 @@ class ReachRule:
 @dataclass(frozen=True, slots=True)
 class HoldDurationParams:
     min_s: float = num(
-        lo=0.0, lo_open=True, hi=3600.0, unit="s", doc="a counted hold that ends before this is flagged"
+        lo=0.0,
+        lo_open=True,
+        hi=3600.0,
+        unit="s",
+        doc="a counted hold that ends before this is flagged",
     )
 
     def validate(self, ctx: Ctx, where: str) -> None:

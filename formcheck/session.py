@@ -152,9 +152,7 @@ class _SideSet:
     def motions_for(self, view: str) -> list[_Motion]:
         if view not in self.motions:
             speed = self.spec.hold.max_speed if self.spec.hold is not None else None
-            self.motions[view] = [
-                _Motion(m, self.side, speed) for m in self.spec.motions_for(view)
-            ]
+            self.motions[view] = [_Motion(m, self.side, speed) for m in self.spec.motions_for(view)]
         return self.motions[view]
 
     def hold_motion_for(self, view: str) -> _Motion | None:
@@ -267,7 +265,7 @@ class ExerciseSession:
         if self._closed:
             return self._result(t_s, [], {}, None, person=False, frame=False)
         self._start(t_s)
-        events = self._close_set(t_s) + [SetEnded(t_s, self._set.side, "finished")]
+        events = [*self._close_set(t_s), SetEnded(t_s, self._set.side, "finished")]
         self._closed = True
         return self._emit(t_s, events, {}, None, person=False, frame=False)
 
@@ -276,7 +274,7 @@ class ExerciseSession:
         if self._closed:
             return self._result(t_s, [], {}, None, person=False, frame=False)
         self._start(t_s)
-        events = self._close_set(t_s) + [Stopped(t_s, reason)]
+        events = [*self._close_set(t_s), Stopped(t_s, reason)]
         events.append(SetEnded(t_s, self._set.side, "stopped"))
         self.stopped = reason
         self._closed = True
@@ -420,10 +418,11 @@ class ExerciseSession:
         if hold is None:
             return []
         faulty = hold.requires_form and any(r.active for r in self._set.rules)
-        if hold_m is not None:
-            holding = {None: hold_m.holding}
-        else:
-            holding = {m.motion.direction: m.holding for m in motions}
+        holding: dict[str | None, bool] = (
+            {None: hold_m.holding}
+            if hold_m is not None
+            else {m.motion.direction: m.holding for m in motions}
+        )
         events: list[Event] = []
         for direction, h in holding.items():
             timer = self._set.hold_timer(direction)

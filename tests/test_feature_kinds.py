@@ -29,7 +29,13 @@ CASES = [
     # Knee past the toes: heel x=0, toe x=20, knee x=30; shin length 40.
     ("offset", P((30, 0), (20, 50), (0, 50)), P((0, 0), (0, 40)), "horizontal", 0.25),
     ("offset", P((10, 0), (20, 50), (0, 50)), P((0, 0), (0, 40)), "horizontal", -0.25),
-    ("offset", P((-30, 0), (-20, 50), (0, 50)), P((0, 0), (0, 40)), "horizontal", 0.25),  # facing left
+    (
+        "offset",
+        P((-30, 0), (-20, 50), (0, 50)),
+        P((0, 0), (0, 40)),
+        "horizontal",
+        0.25,
+    ),  # facing left
     ("ratio", P((0, 0), (3, 4), (0, 0), (0, 10)), None, "horizontal", 0.5),
     ("height", P((0, 0), (0, 30)), P((0, 0), (60, 0)), "horizontal", 0.5),
 ]

@@ -9,8 +9,8 @@ from posekit import ramp
 
 from formcheck.results import Phase
 from formcheck.rules import (
-    RULE_KINDS,
     REST,
+    RULE_KINDS,
     DriftRule,
     OscillationRule,
     RangeRule,
@@ -29,8 +29,9 @@ def rule(kind, feature="f", **kw):
     params_cls = RULE_KINDS[kind].params
     if "feature" in params_cls.__dataclass_fields__:
         kw["feature"] = feature
-    return RuleSpec(id="r", kind=kind, cue="cue", description="d", params=params_cls(**kw),
-                    **common)
+    return RuleSpec(
+        id="r", kind=kind, cue="cue", description="d", params=params_cls(**kw), **common
+    )
 
 
 def raised_at(evaluator, samples, applies=lambda t: True):
@@ -49,8 +50,11 @@ def raised_at(evaluator, samples, applies=lambda t: True):
         ("brief spike under grace", [(0, 0), (1, 0), (1.05, 9), (1.2, 0), (3, 0)], []),
         # 0 -> 9 over 1 s crosses 6 at 0.67 s; raised 0.3 s later
         ("sustained: raised once after grace", [(0, 0), (1, 9), (4, 9)], [1.0]),
-        ("two separate violations", [(0, 0), (1, 9), (2, 9), (2.1, 0), (3, 0), (3.1, -9), (5, -9)],
-         [1.0, 3.4]),
+        (
+            "two separate violations",
+            [(0, 0), (1, 9), (2, 9), (2.1, 0), (3, 0), (3.1, -9), (5, -9)],
+            [1.0, 3.4],
+        ),
     ],
 )
 def test_range_rule_with_absolute_limit(name, keys, expected):
@@ -83,8 +87,11 @@ def test_drift_from_the_value_when_the_phase_began():
     [
         ("slow steady hold", [(0, 60), (5, 62)], False),
         ("bouncing 8 deg at 2 Hz", [(i * 0.25, 60 + (8 if i % 2 else 0)) for i in range(20)], True),
-        ("small tremor under amplitude", [(i * 0.25, 60 + (1 if i % 2 else 0)) for i in range(20)],
-         False),
+        (
+            "small tremor under amplitude",
+            [(i * 0.25, 60 + (1 if i % 2 else 0)) for i in range(20)],
+            False,
+        ),
         ("slow sway once a second", [(i * 1.0, 60 + (8 if i % 2 else 0)) for i in range(8)], False),
     ],
 )
@@ -101,8 +108,9 @@ def test_rising_tempo_on_absolute_and_relative_motions(relative, rise_s, raised)
 
     # Absolute: rest 0, top above 0.6. Relative: the same lift on a 5.0 rest level.
     base = 5.0 if relative else 0.0
-    motion = MotionSpec("f", Threshold("above", 0.6), Threshold("below", 0.25),
-                        relative=relative, baseline_s=3.0)
+    motion = MotionSpec(
+        "f", Threshold("above", 0.6), Threshold("below", 0.25), relative=relative, baseline_s=3.0
+    )
     counter = RepCounter(motion)
     ev = TempoRule(rule("tempo", phase="rising", min_s=0.5, from_frac=0.8, to_frac=0.2))
     keys = [(0, base), (2, base), (2 + rise_s, base + 1.0), (4, base + 1.0), (5, base)]

@@ -2,10 +2,10 @@
 
 import copy
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
-import tomllib
 
 from formcheck.errors import SpecError
 from formcheck.spec import SPEC_DIR, get_spec, load_spec, load_specs, parse_spec
@@ -286,7 +286,8 @@ def test_spec_language_expresses_catalogue_shapes():
     """Holds without reps, below-oriented reps, oscillation, drift, per-side holds all parse."""
     doc = {
         "schema_version": 1, "id": "knee_to_chest", "name": "Knee to chest",
-        "category": "stretch", "posture": "lying_on_back", "view": "side", "camera": "side", "instructions": ["pull"],
+        "category": "stretch", "posture": "lying_on_back", "view": "side", "camera": "side",
+        "instructions": ["pull"],
         "source": "001, 003",
         "prescription": {"text": "hold 15-30 s", "source": "003", "hold_s": [15, 30],
                          "sides": ["left", "right"]},

@@ -108,7 +108,9 @@ class Threshold:
 class MotionSettings:
     """The scalar settings of a motion, with their bounds (parsed and documented from here)."""
 
-    min_range: float = num(0.0, lo=0.0, hi=1e4, doc="a movement smaller than this from rest is noise")
+    min_range: float = num(
+        0.0, lo=0.0, hi=1e4, doc="a movement smaller than this from rest is noise"
+    )
     min_duration_s: float = num(
         0.0, lo=0.0, hi=600.0, unit="s", doc="a rep faster than this is not counted"
     )

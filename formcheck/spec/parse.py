@@ -9,6 +9,7 @@ allowed, e.g.::
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -170,8 +171,13 @@ def _threshold(ctx: Ctx, t: Mapping[str, Any], key: str, where: str) -> Threshol
     return Threshold(direction=direction, value=value)
 
 
-_MOTION_KEYS = ("feature", "enter", "exit", "views", "direction") + tuple(
-    f for f in MotionSettings.__dataclass_fields__
+_MOTION_KEYS = (
+    "feature",
+    "enter",
+    "exit",
+    "views",
+    "direction",
+    *(f.name for f in dataclasses.fields(MotionSettings)),
 )
 
 
@@ -237,7 +243,7 @@ def _parse_rule(
     kind_name = choose(ctx, get(ctx, t, "kind", where, str), f"{where}.kind", RULE_KINDS)
     kind = RULE_KINDS[kind_name]
     common = ("id", "kind", "cue", "description", "views", "grace_s")
-    check_keys(ctx, t, where, common + tuple(kind.params.__dataclass_fields__))
+    check_keys(ctx, t, where, common + tuple(f.name for f in dataclasses.fields(kind.params)))
     if kind.needs == "reps" and not has_reps:
         raise ctx.fail(f"{where}.kind", f"{kind_name!r} needs a [reps] section")
     if kind.needs == "hold" and not has_hold:
@@ -342,8 +348,10 @@ def _check_sided_refs(ctx: Ctx, features: Mapping[str, FeatureSpec], has_sides: 
     for name, f in features.items():
         for i, p in enumerate(f.points + (f.normalise or ())):
             if p.kind in ("working", "free"):
-                field = f"features.{name}.points[{i}]" if i < len(f.points) else (
-                    f"features.{name}.normalise[{i - len(f.points)}]"
+                field = (
+                    f"features.{name}.points[{i}]"
+                    if i < len(f.points)
+                    else (f"features.{name}.normalise[{i - len(f.points)}]")
                 )
                 raise ctx.fail(
                     field,
@@ -425,7 +433,7 @@ def parse_spec(
     raw_hold = get(ctx, data, "hold", "", dict, default=None)
     if raw_hold is not None:
         where = "hold"
-        hold_keys = tuple(HoldSettings.__dataclass_fields__)
+        hold_keys = tuple(f.name for f in dataclasses.fields(HoldSettings))
         motion = None
         if "feature" in raw_hold:
             motion = _parse_motion(ctx, raw_hold, where, features, views, extra_keys=hold_keys)
