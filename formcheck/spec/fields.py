@@ -285,7 +285,8 @@ def parse_fields(
                     field, f"{show(val)} is not defined; defined: {allowed(sorted(features))}"
                 )
         elif b.kind == "phases":
-            items = get(ctx, raw, f.name, where, list, list(default) if has_default else ...)
+            fallback: Any = list(f.default) if isinstance(f.default, tuple) else ...
+            items = get(ctx, raw, f.name, where, list, fallback)
             if not items:
                 raise ctx.fail(field, f"is empty; allowed: {allowed(b.options)}")
             val = tuple(choose(ctx, p, f"{field}[{j}]", b.options) for j, p in enumerate(items))
