@@ -123,25 +123,89 @@ def _print_summary(s: dict[str, object], side_auto: bool, decode_error: str | No
         print(f"  note: {decode_error}")
 
 
-def _cmd_exercises(args: argparse.Namespace) -> int:
-    from formcheck.spec import SPEC_DIR, load_specs
+def _spec_files(folder: str | None) -> list[Path]:
+    """The ``*.toml`` files of ``--specs DIR`` (default: the shipped specs), sorted.
 
-    specs = load_specs(args.specs or SPEC_DIR)
-    width = max((len(i) for i in specs), default=10)
-    for sid, spec in specs.items():
+    A one-line error when the folder is missing, is not a folder, or holds no specs.
+    """
+    from formcheck.spec import SPEC_DIR
+
+    d = Path(folder) if folder else Path(SPEC_DIR)
+    if not d.exists():
+        raise FormcheckError(f"spec folder not found: {d} (give --specs an existing folder)")
+    if not d.is_dir():
+        raise FormcheckError(f"--specs {d} is not a folder; give the folder of *.toml specs")
+    files = sorted(p for p in d.glob("*.toml") if p.is_file())
+    if not files:
+        raise FormcheckError(f"no exercise specs (*.toml) in {d}")
+    return files
+
+
+def _pair(value: object) -> object:
+    """A (lo, hi) tuple as a JSON list; None stays None."""
+    return list(value) if isinstance(value, (tuple, list)) else value
+
+
+def _exercise_json(spec: object) -> dict[str, object]:
+    p = spec.prescription  # type: ignore[attr-defined]
+    return {
+        "id": spec.id,  # type: ignore[attr-defined]
+        "name": spec.name,  # type: ignore[attr-defined]
+        "category": spec.category,  # type: ignore[attr-defined]
+        "views": list(spec.views),  # type: ignore[attr-defined]
+        # TODO(lead): read spec.posture directly once every spec model has the field.
+        "posture": getattr(spec, "posture", None),
+        "prescription": {
+            "text": p.text,
+            "source": p.source,
+            "reps": _pair(p.reps),
+            "sets": p.sets,
+            "hold_s": _pair(p.hold_s),
+            "sides": list(p.sides),
+        },
+    }
+
+
+def _cmd_exercises(args: argparse.Namespace) -> int:
+    import json
+
+    from formcheck.spec import load_spec
+
+    specs = [load_spec(f) for f in _spec_files(args.specs)]
+    if args.json:
+        try:
+            text = json.dumps([_exercise_json(s) for s in specs], indent=2, allow_nan=False)
+        except ValueError as err:  # a NaN/inf the spec check let through: never invalid JSON
+            raise FormcheckError(f"cannot list the specs as JSON: {err}") from None
+        print(text)
+        return 0
+    width = max((len(s.id) for s in specs), default=10)
+    for spec in specs:
         views = "/".join(spec.views)
         sides = " per side" if spec.has_sides else ""
-        print(f"{sid:<{width}}  {views:<14}  {spec.prescription.text}{sides}")
+        print(f"{spec.id:<{width}}  {views:<14}  {spec.prescription.text}{sides}")
     return 0
 
 
 def _cmd_check_spec(args: argparse.Namespace) -> int:
+    """Check every file; each gets "ok" (stdout) or its one-line error (stderr)."""
     from formcheck.spec import load_spec
 
+    failed = 0
     for f in args.files:
-        spec = load_spec(f)
+        try:
+            spec = load_spec(f)
+        except FormcheckError as err:
+            if args.debug:
+                raise
+            failed += 1
+            print(f"formcheck: error: {err}", file=sys.stderr)
+            continue
         print(f"{f}: ok ({spec.id}: {len(spec.features)} features, {len(spec.rules)} rules)")
-    return 0
+    if len(args.files) > 1:
+        n = len(args.files)
+        print(f"checked {n} spec files: {n - failed} ok, {failed} failed")
+    return EXIT_ERROR if failed else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -155,7 +219,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_review(sub)
     p = sub.add_parser("exercises", help="list the exercise specs")
     p.add_argument("--specs", metavar="DIR", help="directory of exercise specs")
-    p = sub.add_parser("check-spec", help="validate exercise spec files")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print a JSON list: id, name, category, views, posture, prescription",
+    )
+    p = sub.add_parser(
+        "check-spec", help="validate exercise spec files (all of them; exit 2 if any fails)"
+    )
     p.add_argument("files", nargs="+", metavar="FILE")
     try:
         from formcheck.synth.cli import add_parser as add_synth

@@ -35,6 +35,13 @@ class FeatureKind:
     image_plane: bool
     measure: Callable[[Points, Points | None, str], float]
     doc: str
+    #: the values it can take, by tilt reference ("" for any): a threshold outside can never be met
+    span: dict[str, tuple[float, float]] | None = None
+
+    def limits(self, reference: str) -> tuple[float, float] | None:
+        if self.span is None:
+            return None
+        return self.span.get(reference, self.span.get(""))
 
 
 FEATURE_KINDS: dict[str, FeatureKind] = {}
@@ -74,8 +81,17 @@ for _kind in (
         False,
         lambda p, _n, _r: float(geometry.joint_angle(p[0], p[1], p[2])),
         "angle at b between a and c, 0 to 180 degrees; 180 = straight",
+        {"": (0.0, 180.0)},
     ),
-    FeatureKind("segment_tilt", 2, "none", True, _tilt, "signed tilt of p0 -> p1"),
+    FeatureKind(
+        "segment_tilt",
+        2,
+        "none",
+        True,
+        _tilt,
+        "signed tilt of p0 -> p1",
+        {"horizontal": (-90.0, 90.0), "vertical": (-180.0, 180.0)},
+    ),
     FeatureKind(
         "height",
         2,

@@ -192,9 +192,11 @@ class RangeParams:
         if self.absolute and (
             (self.max is not None and self.max <= 0) or (self.min is not None and self.min < 0)
         ):
+            key = "max" if self.max is not None and self.max <= 0 else "min"
             raise ctx.fail(
-                f"{where}.max" if self.max is not None and self.max <= 0 else f"{where}.min",
-                "compares |value| (absolute = true), so min must be >= 0 and max > 0",
+                f"{where}.{key}",
+                f"{getattr(self, key):g} is not allowed: the rule compares |value| "
+                "(absolute = true), so min must be >= 0 and max > 0",
             )
 
 

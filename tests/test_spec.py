@@ -160,7 +160,7 @@ MISTAKES = [
     ("tempo min above max", lambda d: d["rules"][1].update(max_s=0.5),
      r"rules\[1\].min_s 0.7 must be below max_s 0.5"),
     ("absolute with a negative max", lambda d: d["rules"][0].update(max=-1.0),
-     r"rules\[0\].max compares \|value\| \(absolute = true\)"),
+     r"rules\[0\].max -1 is not allowed: the rule compares \|value\| \(absolute = true\)"),
     ("working side without sides", _set(["features", "hip_extension", "points"],
                                         ["working:shoulder", "near:hip", "near:knee"]),
      r"features.hip_extension.points\[0\] 'working:shoulder' needs a working side"),

@@ -310,8 +310,8 @@ def _parse_prescription(ctx: Ctx, t: Any) -> Prescription:
     if sets is not None:
         bounded(ctx, sets, f"{where}.sets", 1, 100)
     return Prescription(
-        text=get(ctx, t, "text", where, str),
-        source=get(ctx, t, "source", where, str),
+        text=_nonempty(ctx, get(ctx, t, "text", where, str), f"{where}.text"),
+        source=_nonempty(ctx, get(ctx, t, "source", where, str), f"{where}.source"),
         reps=_range2(ctx, t, "reps", where, integer=True),
         sets=sets,
         hold_s=_range2(ctx, t, "hold_s", where, integer=False),
@@ -357,6 +357,64 @@ def _check_sided_refs(ctx: Ctx, features: Mapping[str, FeatureSpec], has_sides: 
                     field,
                     f"{show(p.text)} needs a working side, but prescription.sides is empty; "
                     "use near:/far:/mid: or give the spec sides",
+                )
+
+
+def _check_reachable(
+    ctx: Ctx,
+    features: Mapping[str, FeatureSpec],
+    reps: tuple[MotionSpec, ...],
+    hold: HoldSpec | None,
+    rules: tuple[RuleSpec, ...],
+) -> None:
+    """Thresholds and bounds a feature can never reach are mistakes, not exercises."""
+
+    def limits(name: str) -> tuple[float, float] | None:
+        f = features[name]
+        return FEATURE_KINDS[f.kind].limits(f.reference)
+
+    motions = [(f"reps[{i}]" if len(reps) > 1 else "reps", m) for i, m in enumerate(reps)]
+    if hold is not None and hold.motion is not None:
+        motions.append(("hold", hold.motion))
+    for where, m in motions:
+        span = limits(m.feature)
+        if span is None or m.relative:
+            continue
+        lo, hi = span
+        for key, th in (("enter", m.enter), ("exit", m.exit)):
+            if (th.direction == "above" and th.value >= hi) or (
+                th.direction == "below" and th.value <= lo
+            ):
+                raise ctx.fail(
+                    f"{where}.{key}",
+                    f"{th.direction} {th.value:g} can never be met: {m.feature} "
+                    f"({features[m.feature].kind}) runs from {lo:g} to {hi:g}",
+                )
+    for i, r in enumerate(rules):
+        name = r.feature
+        if name is None or not hasattr(r.params, "min"):
+            continue
+        span = limits(name)
+        if span is None:
+            continue
+        lo, hi = span
+        if getattr(r.params, "absolute", False):
+            lo, hi = 0.0, max(abs(lo), abs(hi))
+        for key, val, bad in (
+            ("min", r.params.min, lambda v: v >= hi),
+            ("max", r.params.max, lambda v: v <= lo),
+        ):
+            if val is not None and bad(val):
+                raise ctx.fail(
+                    f"rules[{i}].{key}",
+                    f"{val:g} is outside what {name} ({features[name].kind}) can measure, "
+                    f"{lo:g} to {hi:g}, so the rule would always fire",
+                )
+            if val is not None and not lo - 1e-9 <= val <= hi + 1e-9:
+                raise ctx.fail(
+                    f"rules[{i}].{key}",
+                    f"{val:g} is outside what {name} ({features[name].kind}) can measure, "
+                    f"{lo:g} to {hi:g}",
                 )
 
 
@@ -467,6 +525,7 @@ def parse_spec(
         _parse_rule(ctx, i, t, features, views, bool(reps), hold is not None)
         for i, t in enumerate(raw_rules)
     )
+    _check_reachable(ctx, features, reps, hold, rules)
     seen: set[str] = set()
     for i, r in enumerate(rules):
         if r.id in seen:
@@ -493,9 +552,9 @@ def parse_spec(
         category=category,
         view=view,
         views=views,
-        camera=get(ctx, data, "camera", "", str),
+        camera=_nonempty(ctx, get(ctx, data, "camera", "", str), "camera"),
         instructions=tuple(instructions),
-        source=get(ctx, data, "source", "", str),
+        source=_nonempty(ctx, get(ctx, data, "source", "", str), "source"),
         prescription=prescription,
         features=features,
         reps=reps,
