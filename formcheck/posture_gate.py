@@ -44,6 +44,7 @@ class PostureTracker:
         self.open = self.gate is None
         self._since: float | None = None  # start of the current spell that would flip the gate
         self._seen: str | None = None  # the last posture classified, for the message
+        self._why = ""  # why the last frame's posture could not be told
 
     def reset(self) -> None:
         """Re-learn after a cut or a side switch: the gate must open again."""
@@ -56,10 +57,10 @@ class PostureTracker:
             return GateState(True, "")
         from formcheck.posture import classify_posture
 
-        ok = gate.check(pose, self.spec.min_visibility)
-        if ok is False:
-            reading = classify_posture(pose, self.spec.min_visibility)
-            self._seen = reading.posture
+        reading = classify_posture(pose, self.spec.min_visibility)
+        ok = gate.judge(reading)
+        self._seen = reading.posture
+        self._why = reading.reason
         if ok is None:
             pass  # can't tell: the spell neither grows nor breaks
         elif ok != self.open:
@@ -69,14 +70,19 @@ class PostureTracker:
                 self.open, self._since = ok, None
         else:
             self._since = None
-        return GateState(self.open, "" if self.open else self.message())
+        return GateState(self.open, "" if self.open else self.message(ok))
 
-    def message(self) -> str:
+    def message(self, ok: bool | None) -> str:
         from formcheck.posture import POSTURE_GATES
 
         gate = self.gate
         assert gate is not None
         seen = self._seen
+        if ok is None and self._why:
+            return (
+                f"Cannot assess your position: {self._why}. "
+                "Move the camera or step back so your whole body is in view"
+            )
         if seen is not None and seen not in gate.accepts:
             label = POSTURE_GATES[seen].label if seen in POSTURE_GATES else seen.replace("_", " ")
             return (

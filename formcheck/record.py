@@ -139,6 +139,8 @@ class SessionRecord:
         elif isinstance(ev, FaultRaised):
             self.faults.append(ev)
         elif isinstance(ev, CannotAssess):
+            if self.cannot_spans and self.cannot_spans[-1][1] is None:
+                self.cannot_spans[-1][1] = ev.t_s  # one reason gave way to another
             self.cannot_spans.append([ev.t_s, None, ev.reason])
         elif isinstance(ev, Assessing) and self.cannot_spans and self.cannot_spans[-1][1] is None:
             self.cannot_spans[-1][1] = ev.t_s

@@ -22,6 +22,7 @@ from formcheck.live import LiveCoach, frame_time
 from formcheck.results import FaultRaised, Phase
 from formcheck.spec import get_spec
 from formcheck.ui_helpers import (
+    PHASE_LABELS,
     LiveStatus,
     check_markdown,
     coverage_warning,
@@ -378,11 +379,28 @@ def test_live_status_waiting_and_phases() -> None:
     w = LiveStatus.waiting(spec, None)
     assert w.reps_text == "Reps 0 / 10" and w.hold_text == "Hold 0.0 / 10 s"
     assert w.phase == "Getting ready"
+    assert set(PHASE_LABELS) == set(Phase)  # a phase without a label would crash the page
+    assert len(set(PHASE_LABELS.values())) == len(Phase)  # and no two phases read alike
+    # Frame by frame through TWO_REPS (rise 1-2 s, top 2-3 s, down 3-5 s, rest 5-6 s, ...),
+    # the page names each phase when the body is in it, and counts on the return to rest.
     coach, _ = coach_for(TWO_REPS)
-    feed(coach, TWO_REPS[:3])
-    st = LiveStatus.from_result(coach.drain()[-1], spec)
-    assert st.phase in ("At the top", "Lifting")
-    assert Phase.TOP.value == "top"
+    runs: list[tuple[str, float, int]] = []  # (phase label, first time shown, reps then)
+    for t, _ in ramp(TWO_REPS, 30.0):
+        coach.process(BLACK, t)
+        st = LiveStatus.from_result(coach.drain()[-1], spec)
+        if not runs or runs[-1][0] != st.phase:
+            runs.append((st.phase, t, st.reps))
+    cycle = ["Lifting", "At the top", "Lowering", "At rest"]
+    # "Getting ready" until the posture gate opens (0.5 s lying on the back).
+    assert [r[0] for r in runs] == ["Getting ready", "At rest", *cycle, *cycle], runs
+    assert runs[1][1] == pytest.approx(0.5, abs=0.1)
+    for rep, start in enumerate((0.0, 5.0)):  # the two reps' keyframes start 5 s apart
+        lift, top, lower, rest = runs[2 + 4 * rep : 6 + 4 * rep]
+        assert start + 1.0 < lift[1] < start + 2.0  # while rising 125 -> 172 deg
+        assert lift[1] < top[1] <= start + 2.0 + 1e-9  # at the top by the time 172 is reached
+        assert start + 3.0 < lower[1] < start + 5.0  # after the top, while going down
+        assert lower[1] < rest[1] <= start + 5.0 + 1e-9  # back at rest by 125 deg
+        assert (lift[2], lower[2], rest[2]) == (rep, rep, rep + 1)  # counted on the return
 
 
 def test_coverage_warning_names_the_main_reason() -> None:
