@@ -124,8 +124,6 @@ POSTURES: tuple[str, ...] = (
     "standing",
 )
 
-#: Postures scored also for a camera looking down (see the module docstring).
-FLOOR_POSTURES: tuple[str, ...] = ("lying_on_back", "lying_face_down", "plank", "hands_and_knees")
 #: Below this best score the classification is None ("matches no posture").
 MIN_SCORE = 0.35
 #: Below this best score for a level camera, the floor postures are tried pitched.
@@ -135,7 +133,7 @@ PITCHES: tuple[float, ...] = (20.0, 40.0, 60.0)
 #: Score penalty per 60 degrees of pitch, so a level reading wins a tie.
 PITCH_PENALTY = 0.1
 #: The pitch search runs only for a trunk seen end-on: |trunk_depth| at least this.
-END_ON_DEPTH = 0.45
+END_ON_DEPTH = 0.3
 
 _SIDES = ("left", "right")
 
@@ -454,8 +452,12 @@ def posture_scores(sig: PostureSignals) -> dict[str, float]:
             ramp(sig.shoulder_h, 0.95, 0.7),  # shoulders down: <= 0.79; standing >= 1.19
             _any(
                 ramp(sig.face_up, -0.2, 0.3),  # face up 0.43-1.0; prone <= -0.77
-                ramp(knee_hi - sig.hip_h, 0.1, 0.35),  # knees up (feet flat, knees bent)
+                _all(  # knees up: bent, above the hips (feet flat)
+                    ramp(knee_hi - sig.hip_h, 0.1, 0.35),
+                    ramp(_lo(left.knee_deg, right.knee_deg), 150, 130),
+                ),
             ),
+            ramp(sig.face_up, -0.6, -0.3),  # never face down
         ),
         "lying_face_down": _all(
             _all(ramp(trunk, 20, 30), ramp(trunk, 130, 115)),  # cobra 37 .. prone 90
@@ -488,7 +490,7 @@ def posture_scores(sig: PostureSignals) -> dict[str, float]:
         "kneeling": _all(
             upright,
             ramp(knee_hi, 0.6, 0.35),  # both knees down: 0-0.17
-            ramp(sig.hip_h, 0.3, 0.45),  # sitting on the heels 0.42-0.59, not the floor
+            ramp(sig.hip_h - knee_hi, 0.15, 0.3),  # hips above the knees: on the heels >= 0.4
         ),
         "half_kneeling": _all(
             upright,
@@ -505,11 +507,20 @@ def posture_scores(sig: PostureSignals) -> dict[str, float]:
                     _need(ramp(sig.mass_along_feet, -0.1, -0.3)),  # seat: -0.82 .. -0.07
                     ramp(knee_lo, 0.2, 0.45),  # knees up (a chair): >= 0.92
                 ),
-                _need(ramp(sig.hip_h, 0.45, 0.3)),  # hips on the floor
+                _all(  # on the floor: hips as low as the knees (on the heels >= 0.4)
+                    ramp(sig.hip_h, 0.7, 0.5),
+                    ramp(sig.hip_h - knee_lo, 0.3, 0.15),
+                ),
             ),
         ),
         "standing": _all(
             ramp(knee_lo, 0.45, 0.75),  # no knee down: >= 0.97
+            ramp(_lo(left.shin_deg, right.shin_deg), 60, 45),  # a shin near vertical: <= 40
+            ramp(sig.lean_fwd_deg, -35, -20),  # not leaning back: >= -9
+            _any(  # knees bent past 110 deg only with the trunk leaning forward (>= 29)
+                ramp(_lo(left.knee_deg, right.knee_deg), 100, 125),
+                ramp(sig.lean_fwd_deg, 15, 25),
+            ),
             ramp(sig.hip_h, 0.7, 1.0),  # hips up: >= 1.0 (squat bottom)
             ramp(sig.shoulder_h, 0.6, 1.0),  # shoulders up: >= 1.19 (forward bend)
             ramp(sig.mass_along_feet, -0.35, -0.15),  # mass over the feet: -0.11 .. 0.51
@@ -556,8 +567,7 @@ def classify_posture(pose: PoseFrame, min_visibility: float = 0.5) -> PostureRea
             assert not isinstance(turned, str)  # same landmarks, same visibility
             keep = 1.0 - PITCH_PENALTY * pitch / 60.0
             for name, value in posture_scores(turned).items():
-                if name in FLOOR_POSTURES:
-                    scores[name] = max(scores[name], keep * value)
+                scores[name] = max(scores[name], keep * value)
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
     (best, s1), (_, s2) = ranked[0], ranked[1]
     frozen = MappingProxyType(scores)

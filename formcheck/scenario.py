@@ -14,11 +14,9 @@ Run ``python -m formcheck.scenario [--events] [FILE ...]`` to check files by han
 from __future__ import annotations
 
 import bisect
-import difflib
 import math
 import sys
 import time
-import tomllib
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -42,6 +40,16 @@ from formcheck.figure import (
     param_of,
 )
 from formcheck.landmarks import SIDED_PARTS, Landmark, PoseFrame
+from formcheck.spec.fields import (
+    Ctx,
+    check_keys,
+    check_type,
+    choose,
+    get,
+    get_bounded,
+    table,
+)
+from formcheck.tomlfile import read_toml
 
 SPEC_DIR = Path(__file__).resolve().parent.parent / "exercise_specs"
 SCENARIO_DIR = SPEC_DIR / "scenarios"
@@ -136,91 +144,7 @@ class Scenario:
 # -- validation helpers ---------------------------------------------------------
 
 
-class _Ctx:
-    def __init__(self, file: str) -> None:
-        self.file = file
-
-    def fail(self, field: str, msg: str) -> SpecError:
-        return SpecError(f"{self.file}: {field} {msg}")
-
-
-def _join(where: str, key: str) -> str:
-    return f"{where}.{key}" if where else key
-
-
-_TYPES = {
-    str: "a string",
-    float: "a number",
-    int: "an integer",
-    bool: "true or false",
-    list: "a list",
-    dict: "a table",
-}
-
-
-def _get(
-    ctx: _Ctx, table: Mapping[str, Any], key: str, where: str, typ: type, default: Any = ...
-) -> Any:
-    field = _join(where, key)
-    if key not in table:
-        if default is ...:
-            raise ctx.fail(field, "is missing")
-        return default
-    return _check(ctx, table[key], field, typ)
-
-
-def _check(ctx: _Ctx, val: Any, field: str, typ: type) -> Any:
-    if typ is float and isinstance(val, int) and not isinstance(val, bool):
-        val = float(val)
-    if isinstance(val, bool) != (typ is bool) or not isinstance(val, typ):
-        raise ctx.fail(field, f"{val!r} is not {_TYPES[typ]}")
-    if isinstance(val, float) and not math.isfinite(val):
-        raise ctx.fail(field, f"{val!r} is not a finite number")
-    return val
-
-
-def _num(
-    ctx: _Ctx,
-    table: Mapping[str, Any],
-    key: str,
-    where: str,
-    lo: float,
-    hi: float,
-    default: Any = ...,
-    typ: type = float,
-) -> Any:
-    val = _get(ctx, table, key, where, typ, default)
-    if key in table and not lo <= val <= hi:
-        raise ctx.fail(_join(where, key), f"{val!r} is out of range; allowed: {lo:g} to {hi:g}")
-    return val
-
-
-def _choice(ctx: _Ctx, val: Any, field: str, allowed: Sequence[str]) -> str:
-    if not isinstance(val, str) or val not in allowed:
-        raise ctx.fail(field, f"{val!r} is not allowed; allowed: {', '.join(allowed)}")
-    return val
-
-
-def _keys(
-    ctx: _Ctx, table: Mapping[str, Any], where: str, allowed: Sequence[str], more: str = ""
-) -> None:
-    for key in table:
-        if key not in allowed:
-            close = difflib.get_close_matches(key, allowed, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise ctx.fail(
-                _join(where, key),
-                f"is not a known field; {hint}allowed: {', '.join(allowed)}{more}",
-            )
-
-
-def _table(ctx: _Ctx, val: Any, field: str) -> Mapping[str, Any]:
-    if not isinstance(val, dict):
-        raise ctx.fail(field, f"{val!r} is not a table")
-    return val
-
-
-def _landmarks(ctx: _Ctx, name: str, field: str) -> tuple[int, ...]:
+def _landmarks(ctx: Ctx, name: str, field: str) -> tuple[int, ...]:
     """A landmark (``left_knee``) or a part for both sides (``knee``)."""
     if name in SIDED_PARTS:
         return tuple(int(Landmark[f"{s}_{name}".upper()]) for s in SIDES)
@@ -242,12 +166,7 @@ def load_scenario(path: str | Path) -> Scenario:
     file = f"{p.parent.name}/{p.name}" if p.parent.name else p.name
     if not p.is_file():
         raise SpecError(f"{file}: scenario file not found")
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise SpecError(f"{file}: not a UTF-8 text file") from None
-    except tomllib.TOMLDecodeError as err:
-        raise SpecError(f"{file}: not valid TOML: {err}") from None
+    data = read_toml(p, what="scenario")
     return parse_scenario(data, file, p)
 
 
@@ -255,13 +174,13 @@ def parse_scenario(data: Mapping[str, Any], file: str, path: Path | None = None)
     """Validate a parsed TOML document; ``file`` starts every message, ``path`` places it."""
     from formcheck.spec import get_spec
 
-    ctx = _Ctx(file)
+    ctx = Ctx(file)
     path = path if path is not None else Path(file)
-    _keys(ctx, data, "", _TOP)
-    desc = _get(ctx, data, "description", "", str)
+    check_keys(ctx, data, "", _TOP)
+    desc = get(ctx, data, "description", "", str)
     if not desc.strip() or "\n" in desc:
         raise ctx.fail("description", f"{desc!r} must be one non-empty line")
-    exercise = _get(ctx, data, "exercise", "", str)
+    exercise = get(ctx, data, "exercise", "", str)
     known = sorted(q.stem for q in SPEC_DIR.glob("*.toml"))
     if exercise not in known:
         raise ctx.fail(
@@ -273,25 +192,25 @@ def parse_scenario(data: Mapping[str, Any], file: str, path: Path | None = None)
         spec = get_spec(exercise)
     except SpecError as err:
         raise ctx.fail("exercise", f"{exercise!r}: its spec does not load: {err}") from None
-    view = _choice(ctx, _get(ctx, data, "view", "", str), "view", VIEWS)
-    side = _get(ctx, data, "side", "", str, default=None)
+    view = choose(ctx, get(ctx, data, "view", "", str), "view", VIEWS)
+    side = get(ctx, data, "side", "", str, default=None)
     if spec.has_sides:
-        side = _choice(ctx, side, "side", SIDES) if side is not None else None
+        side = choose(ctx, side, "side", SIDES) if side is not None else None
         if side is None:
             raise ctx.fail("side", f"is missing; {exercise} is done per side: left, right")
     elif side is not None:
         raise ctx.fail("side", f"{side!r} is not allowed: {exercise} has no sides")
-    fps = _num(ctx, data, "fps", "", 1.0, 240.0)
-    xfail = _get(ctx, data, "xfail", "", str, default=None)
+    fps = get_bounded(ctx, data, "fps", "", 1.0, 240.0)
+    xfail = get(ctx, data, "xfail", "", str, default=None)
     if xfail is not None and not xfail.strip():
         raise ctx.fail("xfail", "must say why the scenario is expected to fail")
-    fig_t = _table(ctx, _get(ctx, data, "figure", "", dict), "figure")
+    fig_t = table(ctx, get(ctx, data, "figure", "", dict), "figure")
     figure = _parse_figure(ctx, fig_t)
     keys = _parse_keys(ctx, fig_t, figure, spec.has_sides, side)
     placed = [_place(ctx, figure, k) for k in keys]
-    cam_t = _table(ctx, data.get("camera", {}), "camera")
+    cam_t = table(ctx, data.get("camera", {}), "camera")
     camera = _parse_camera(ctx, cam_t, view, placed)
-    expect = _parse_expect(ctx, _table(ctx, _get(ctx, data, "expect", "", dict), "expect"), spec)
+    expect = _parse_expect(ctx, table(ctx, get(ctx, data, "expect", "", dict), "expect"), spec)
     return Scenario(
         path=path,
         name=f"{path.parent.name}/{path.stem}",
@@ -303,50 +222,50 @@ def parse_scenario(data: Mapping[str, Any], file: str, path: Path | None = None)
         xfail=xfail,
         figure=figure,
         camera=camera,
-        jitter_px=_num(ctx, fig_t, "jitter_px", "figure", 0.0, 20.0, default=0.0),
-        seed=_num(ctx, fig_t, "seed", "figure", 0, 2**31, default=0, typ=int),
+        jitter_px=get_bounded(ctx, fig_t, "jitter_px", "figure", 0.0, 20.0, default=0.0),
+        seed=get_bounded(ctx, fig_t, "seed", "figure", 0, 2**31, default=0, typ=int),
         keys=keys,
         expect=expect,
     )
 
 
-def _parse_figure(ctx: _Ctx, t: Mapping[str, Any]) -> Figure:
-    _keys(ctx, t, "figure", _FIGURE)
-    posture = _choice(ctx, _get(ctx, t, "posture", "figure", str), "figure.posture", list(POSTURES))
-    anchor = _get(ctx, t, "anchor", "figure", list, default=None)
+def _parse_figure(ctx: Ctx, t: Mapping[str, Any]) -> Figure:
+    check_keys(ctx, t, "figure", _FIGURE)
+    posture = choose(ctx, get(ctx, t, "posture", "figure", str), "figure.posture", list(POSTURES))
+    anchor = get(ctx, t, "anchor", "figure", list, default=None)
     if anchor is not None:
         if not anchor:
             raise ctx.fail("figure.anchor", f"is empty; allowed: {', '.join(ANCHORS)}")
         for i, a in enumerate(anchor):
-            _choice(ctx, a, f"figure.anchor[{i}]", list(ANCHORS))
-    pivot = _get(ctx, t, "pivot", "figure", bool, default=None)
-    height = _num(ctx, t, "height_m", "figure", 1.2, 2.2, default=1.70)
+            choose(ctx, a, f"figure.anchor[{i}]", list(ANCHORS))
+    pivot = get(ctx, t, "pivot", "figure", bool, default=None)
+    height = get_bounded(ctx, t, "height_m", "figure", 1.2, 2.2, default=1.70)
     return Figure(posture, anchor=anchor, pivot=pivot, height_m=height)
 
 
 def _parse_keys(
-    ctx: _Ctx, fig_t: Mapping[str, Any], figure: Figure, has_sides: bool, side: str | None
+    ctx: Ctx, fig_t: Mapping[str, Any], figure: Figure, has_sides: bool, side: str | None
 ) -> tuple[Key, ...]:
-    default_easing = _choice(ctx, fig_t.get("easing", "cosine"), "figure.easing", EASINGS)
-    moves = _table(ctx, fig_t.get("moves", {}), "figure.moves")
+    default_easing = choose(ctx, fig_t.get("easing", "cosine"), "figure.easing", EASINGS)
+    moves = table(ctx, fig_t.get("moves", {}), "figure.moves")
     for name, seq in moves.items():
         if not isinstance(seq, list) or not seq:
             raise ctx.fail(f"figure.moves.{name}", f"{seq!r} must be a non-empty list of keyframes")
-    raw = _get(ctx, fig_t, "keyframes", "figure", list)
+    raw = get(ctx, fig_t, "keyframes", "figure", list)
     if not raw:
         raise ctx.fail("figure.keyframes", "is empty; give at least { t = 0 }")
     flat: list[tuple[str, Mapping[str, Any]]] = []
     for i, k in enumerate(raw):
         where = f"figure.keyframes[{i}]"
-        k = _table(ctx, k, where)
+        k = table(ctx, k, where)
         if "move" in k:
-            _keys(ctx, k, where, ("move", "times"))
-            name = _choice(ctx, k["move"], f"{where}.move", list(moves))
-            times = _num(ctx, k, "times", where, 1, 1000, default=1, typ=int)
+            check_keys(ctx, k, where, ("move", "times"))
+            name = choose(ctx, k["move"], f"{where}.move", list(moves))
+            times = get_bounded(ctx, k, "times", where, 1, 1000, default=1, typ=int)
             for n in range(times):
                 for j, mk in enumerate(moves[name]):
                     mwhere = f"figure.moves.{name}[{j}]"
-                    mk = _table(ctx, mk, mwhere)
+                    mk = table(ctx, mk, mwhere)
                     if "t" in mk or "move" in mk:
                         raise ctx.fail(
                             f"{mwhere}.{'t' if 't' in mk else 'move'}",
@@ -361,7 +280,7 @@ def _parse_keys(
     current_side = side
     more = "; or an angle: " + ", ".join(ANGLE_NAMES)
     for where, k in flat:
-        _keys(ctx, k, where, (*_KEY, *ANGLE_NAMES), more)
+        check_keys(ctx, k, where, (*_KEY, *ANGLE_NAMES), more)
         if ("t" in k) == ("dt" in k):
             raise ctx.fail(
                 where,
@@ -369,7 +288,7 @@ def _parse_keys(
                 "(seconds after the previous keyframe)",
             )
         if "t" in k:
-            t = _num(ctx, k, "t", where, 0.0, MAX_DURATION_S)
+            t = get_bounded(ctx, k, "t", where, 0.0, MAX_DURATION_S)
             if not keys and t != 0.0:
                 raise ctx.fail(
                     f"{where}.t", f"{t!r} must be 0: the first keyframe starts the scenario"
@@ -379,39 +298,39 @@ def _parse_keys(
                     f"{where}.t", f"{t!r} is before the previous keyframe ({t_prev:g} s)"
                 )
         else:
-            t = t_prev + _num(ctx, k, "dt", where, 0.0, MAX_DURATION_S)
+            t = t_prev + get_bounded(ctx, k, "dt", where, 0.0, MAX_DURATION_S)
             if t > MAX_DURATION_S:
                 raise ctx.fail(f"{where}.dt", f"takes the scenario past {MAX_DURATION_S:g} s")
         overrides = {}
         for name in ANGLE_NAMES:
             if name in k:
                 p = param_of(name)
-                overrides[name] = _num(ctx, k, name, where, p.lo, p.hi)
+                overrides[name] = get_bounded(ctx, k, name, where, p.lo, p.hi)
         angles = apply_angles(angles, overrides)
-        vis_t = _table(ctx, k.get("visibility", {}), f"{where}.visibility")
+        vis_t = table(ctx, k.get("visibility", {}), f"{where}.visibility")
         vis: dict[int, float] = {}
         for name in vis_t:
             for lm in _landmarks(ctx, name, f"{where}.visibility.{name}"):
-                vis[lm] = _num(ctx, vis_t, name, f"{where}.visibility", 0.0, 1.0)
+                vis[lm] = get_bounded(ctx, vis_t, name, f"{where}.visibility", 0.0, 1.0)
         oof: list[int] = []
-        for j, name in enumerate(_get(ctx, k, "out_of_frame", where, list, default=[])):
+        for j, name in enumerate(get(ctx, k, "out_of_frame", where, list, default=[])):
             oof += _landmarks(
                 ctx,
-                _check(ctx, name, f"{where}.out_of_frame[{j}]", str),
+                check_type(ctx, name, f"{where}.out_of_frame[{j}]", str),
                 f"{where}.out_of_frame[{j}]",
             )
-        switch = _get(ctx, k, "switch_side", where, str, default=None)
+        switch = get(ctx, k, "switch_side", where, str, default=None)
         if switch is not None:
             if not has_sides:
                 raise ctx.fail(f"{where}.switch_side", f"{switch!r} is not allowed: no sides")
-            _choice(ctx, switch, f"{where}.switch_side", [s for s in SIDES if s != current_side])
+            choose(ctx, switch, f"{where}.switch_side", [s for s in SIDES if s != current_side])
             current_side = switch
         keys.append(
             Key(
                 t_s=t,
                 angles=tuple(angles[n] for n in FULL_NAMES),
-                easing=_choice(ctx, k.get("easing", default_easing), f"{where}.easing", EASINGS),
-                absent=_get(ctx, k, "absent", where, bool, default=False),
+                easing=choose(ctx, k.get("easing", default_easing), f"{where}.easing", EASINGS),
+                absent=get(ctx, k, "absent", where, bool, default=False),
                 visibility=vis,
                 out_of_frame=tuple(oof),
                 switch_side=switch,
@@ -422,7 +341,7 @@ def _parse_keys(
     return tuple(keys)
 
 
-def _place(ctx: _Ctx, figure: Figure, key: Key) -> Placed:
+def _place(ctx: Ctx, figure: Figure, key: Key) -> Placed:
     placed = figure.place(dict(zip(FULL_NAMES, key.angles, strict=True)))
     under = placed.below_floor()
     if under:
@@ -435,13 +354,13 @@ def _place(ctx: _Ctx, figure: Figure, key: Key) -> Placed:
     return placed
 
 
-def _parse_camera(ctx: _Ctx, t: Mapping[str, Any], view: str, placed: list[Placed]) -> Camera:
-    _keys(ctx, t, "camera", _CAMERA)
+def _parse_camera(ctx: Ctx, t: Mapping[str, Any], view: str, placed: list[Placed]) -> Camera:
+    check_keys(ctx, t, "camera", _CAMERA)
     near = t.get("near", "left")
     if "near" in t and view != "side":
         raise ctx.fail("camera.near", f"{near!r} is only for the side view (view is {view!r})")
-    near = _choice(ctx, near, "camera.near", SIDES)
-    size = _get(ctx, t, "image_size", "camera", list, default=[640, 480])
+    near = choose(ctx, near, "camera.near", SIDES)
+    size = get(ctx, t, "image_size", "camera", list, default=[640, 480])
     if len(size) != 2 or not all(isinstance(v, int) and 16 <= v <= 8192 for v in size):
         raise ctx.fail("camera.image_size", f"{size!r} must be [width, height] in pixels")
     return Camera.for_view(
@@ -449,15 +368,15 @@ def _parse_camera(ctx: _Ctx, t: Mapping[str, Any], view: str, placed: list[Place
         placed,
         near=near,
         image_size=(size[0], size[1]),
-        distance_m=_num(ctx, t, "distance_m", "camera", 0.5, 20.0, default=None),
-        height_m=_num(ctx, t, "height_m", "camera", 0.0, 5.0, default=None),
+        distance_m=get_bounded(ctx, t, "distance_m", "camera", 0.5, 20.0, default=None),
+        height_m=get_bounded(ctx, t, "height_m", "camera", 0.0, 5.0, default=None),
     )
 
 
-def _parse_expect(ctx: _Ctx, t: Mapping[str, Any], spec: Any) -> Expect:
-    _keys(ctx, t, "expect", _EXPECT)
+def _parse_expect(ctx: Ctx, t: Mapping[str, Any], spec: Any) -> Expect:
+    check_keys(ctx, t, "expect", _EXPECT)
     rule_ids = [r.id for r in spec.rules]
-    faults = _get(ctx, t, "faults", "expect", list)
+    faults = get(ctx, t, "faults", "expect", list)
     for i, f in enumerate(faults):
         if f not in rule_ids:
             raise ctx.fail(
@@ -465,44 +384,44 @@ def _parse_expect(ctx: _Ctx, t: Mapping[str, Any], spec: Any) -> Expect:
                 f"{f!r} is not a rule of {spec.id}; rules: {', '.join(rule_ids)}",
             )
     fault_reps: dict[str, tuple[int, ...]] = {}
-    for rule, reps in _table(ctx, t.get("fault_reps", {}), "expect.fault_reps").items():
+    for rule, reps in table(ctx, t.get("fault_reps", {}), "expect.fault_reps").items():
         where = f"expect.fault_reps.{rule}"
         if rule not in faults:
             raise ctx.fail(where, f"names a rule that expect.faults does not list ({faults})")
-        reps = _check(ctx, reps, where, list)
+        reps = check_type(ctx, reps, where, list)
         for j, r in enumerate(reps):
             if not isinstance(r, int) or isinstance(r, bool) or r < 0:
                 raise ctx.fail(f"{where}[{j}]", f"{r!r} is not a rep number (1, 2, ...; 0: no rep)")
         fault_reps[rule] = tuple(sorted(set(reps)))
-    hold_s = _get(ctx, t, "hold_s", "expect", list, default=None)
+    hold_s = get(ctx, t, "hold_s", "expect", list, default=None)
     if hold_s is not None:
-        hold_s = [_check(ctx, h, f"expect.hold_s[{i}]", float) for i, h in enumerate(hold_s)]
-    holds = _num(ctx, t, "holds", "expect", 0, 1000, default=None, typ=int)
+        hold_s = [check_type(ctx, h, f"expect.hold_s[{i}]", float) for i, h in enumerate(hold_s)]
+    holds = get_bounded(ctx, t, "holds", "expect", 0, 1000, default=None, typ=int)
     if holds is not None and hold_s is not None and holds != len(hold_s):
         raise ctx.fail(
             "expect.holds", f"{holds} disagrees with expect.hold_s ({len(hold_s)} holds)"
         )
     ca = t.get("cannot_assess", [])
-    ca = [ca] if isinstance(ca, str) else _check(ctx, ca, "expect.cannot_assess", list)
+    ca = [ca] if isinstance(ca, str) else check_type(ctx, ca, "expect.cannot_assess", list)
     for i, s in enumerate(ca):
         if not isinstance(s, str) or not s:
             raise ctx.fail(f"expect.cannot_assess[{i}]", f"{s!r} is not a non-empty string")
     return Expect(
         faults=frozenset(faults),
         fault_reps=fault_reps,
-        reps=_num(ctx, t, "reps", "expect", 0, 10000, default=None, typ=int),
+        reps=get_bounded(ctx, t, "reps", "expect", 0, 10000, default=None, typ=int),
         reps_by_side=_counts(ctx, t, "reps_by_side", SIDES if spec.has_sides else ()),
         reps_by_direction=_counts(ctx, t, "reps_by_direction", None),
-        partial_reps=_num(ctx, t, "partial_reps", "expect", 0, 10000, default=None, typ=int),
+        partial_reps=get_bounded(ctx, t, "partial_reps", "expect", 0, 10000, default=None, typ=int),
         holds=len(hold_s) if hold_s is not None else holds,
         hold_s=None if hold_s is None else tuple(hold_s),
-        hold_tolerance_s=_num(ctx, t, "hold_tolerance_s", "expect", 0.0, 60.0, default=0.5),
+        hold_tolerance_s=get_bounded(ctx, t, "hold_tolerance_s", "expect", 0.0, 60.0, default=0.5),
         cannot_assess=tuple(ca),
     )
 
 
 def _counts(
-    ctx: _Ctx, t: Mapping[str, Any], key: str, allowed: Sequence[str] | None
+    ctx: Ctx, t: Mapping[str, Any], key: str, allowed: Sequence[str] | None
 ) -> dict[str, int] | None:
     if key not in t:
         return None
@@ -510,10 +429,10 @@ def _counts(
     if allowed == ():
         raise ctx.fail(where, "is not allowed: the exercise has no sides; use expect.reps")
     out = {}
-    for name in _table(ctx, t[key], where):
+    for name in table(ctx, t[key], where):
         if allowed is not None:
-            _choice(ctx, name, f"{where}.{name}", allowed)
-        out[name] = _num(ctx, t[key], name, where, 0, 10000, typ=int)
+            choose(ctx, name, f"{where}.{name}", allowed)
+        out[name] = get_bounded(ctx, t[key], name, where, 0, 10000, typ=int)
     return out
 
 
@@ -596,17 +515,17 @@ def compare(exp: Expect, events: Sequence[Any]) -> list[str]:
     out: list[str] = []
     reps = _of(events, "RepCompleted")
     out += _count("reps", exp.reps, reps)
-    for label, table, attr in (
+    for label, by, attr in (
         ("reps on the {} side", exp.reps_by_side, "side"),
         ("reps going {}", exp.reps_by_direction, "direction"),
     ):
-        if table is None:
+        if by is None:
             continue
         counts = Counter(getattr(e, attr, None) for e in reps)
-        for k in sorted(set(table) | {str(g) for g in counts}):
+        for k in sorted(set(by) | {str(g) for g in counts}):
             n = counts.get(k if k != "None" else None, 0)
-            if table.get(k, 0) != n:
-                out.append(f"{label.format(k)}: expected {table.get(k, 0)}, got {n}")
+            if by.get(k, 0) != n:
+                out.append(f"{label.format(k)}: expected {by.get(k, 0)}, got {n}")
     out += _count("partial reps", exp.partial_reps, _of(events, "PartialRep"))
     holds = [e for e in _of(events, "HoldEnded") if e.counted]
     out += _count("counted holds", exp.holds, holds)

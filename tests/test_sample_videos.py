@@ -64,7 +64,6 @@ _FOOT_END = ("from the feet the raised thighs hide the pelvis: MediaPipe misses 
 KNOWN_GAPS: dict[tuple[str, str], str] = {
     ("glute_bridge_foot_end_clean", "reps"): "the model loses the person for ~1.5 s and the "
     "lifts read as partial reps",
-    ("glute_bridge_foot_end_hip_drop", "hold"): "a 3.0 s top is counted as a hold",
     ("glute_bridge_foot_end_hip_drop", "faults"): _FOOT_END,
     **{(f"standing_hip_hike_{c}", aspect): _HIKE
        for c in ("left_clean", "left_lean", "right_bent_knee", "right_clean",

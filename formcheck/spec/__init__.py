@@ -12,7 +12,6 @@ from formcheck.spec.files import SPEC_DIR, get_spec, load_spec, load_specs
 from formcheck.spec.model import (
     CATEGORIES,
     FEATURE_KINDS,
-    POSTURE_NAMES,
     RULE_PHASES,
     SCHEMA_VERSION,
     SIDES,
@@ -31,7 +30,6 @@ from formcheck.spec.parse import parse_point, parse_spec
 __all__ = [
     "CATEGORIES",
     "FEATURE_KINDS",
-    "POSTURE_NAMES",
     "RULE_PHASES",
     "SCHEMA_VERSION",
     "SIDES",

@@ -11,6 +11,7 @@ and what is allowed.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -131,17 +132,41 @@ def choose(ctx: Ctx, val: Any, field: str, options: Iterable[str]) -> str:
     return val
 
 
-def check_keys(ctx: Ctx, table: Mapping[str, Any], where: str, known: Iterable[str]) -> None:
+def check_keys(
+    ctx: Ctx, table: Mapping[str, Any], where: str, known: Iterable[str], more: str = ""
+) -> None:
+    """Unknown keys are mistakes (a typo never silently does nothing); a near miss is named."""
     known = tuple(known)
     for key in table:
         if key not in known:
-            raise ctx.fail(join(where, key), f"is not a known field; allowed: {allowed(known)}")
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ctx.fail(
+                join(where, key), f"is not a known field; {hint}allowed: {allowed(known)}{more}"
+            )
 
 
 def table(ctx: Ctx, val: Any, field: str, example: str = "") -> Mapping[str, Any]:
     if not isinstance(val, dict):
         like = f" like {example}" if example else ""
         raise ctx.fail(field, f"{show(val)} is not a table{like}")
+    return val
+
+
+def get_bounded(
+    ctx: Ctx,
+    table: Mapping[str, Any],
+    key: str,
+    where: str,
+    lo: float,
+    hi: float,
+    default: Any = ...,
+    typ: type = float,
+) -> Any:
+    """``table[key]`` as a number in ``lo..hi`` (or ``default`` when absent)."""
+    val = get(ctx, table, key, where, typ, default)
+    if key in table:
+        bounded(ctx, val, join(where, key), lo, hi)
     return val
 
 

@@ -23,16 +23,6 @@ Reference = Literal["horizontal", "vertical"]
 Space = Literal["image", "world"]
 RefKind = Literal["fixed", "mid", "near", "far", "working", "free"]
 Confidence = Literal["high", "low"]
-Posture = Literal[
-    "lying_on_back",
-    "lying_face_down",
-    "plank",
-    "hands_and_knees",
-    "kneeling",
-    "half_kneeling",
-    "sitting",
-    "standing",
-]
 
 VIEWS: tuple[str, ...] = get_args(View)
 CATEGORIES: tuple[str, ...] = get_args(Category)
@@ -41,7 +31,6 @@ FEATURE_KINDS: tuple[str, ...] = get_args(FeatureKind)
 TILT_REFERENCES: tuple[str, ...] = get_args(Reference)
 SPACES: tuple[str, ...] = get_args(Space)
 CONFIDENCE: tuple[str, ...] = get_args(Confidence)
-POSTURE_NAMES: tuple[str, ...] = get_args(Posture)
 #: Phases a rule can apply in (``hold``: holding still in the position; ``any``: always).
 RULE_PHASES = ("rest", "rising", "top", "lowering", "hold", "any")
 
@@ -242,7 +231,7 @@ class ExerciseSpec:
     min_visibility: float
     key_feature: str
     limits: str
-    posture: str | None = None
+    posture: str | None = None  # a name in formcheck.posture.POSTURE_GATES
     path: Path | None = None
 
     @property

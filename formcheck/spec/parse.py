@@ -16,6 +16,7 @@ from typing import Any
 
 from formcheck.feature_kinds import FEATURE_KINDS
 from formcheck.landmarks import SIDED_PARTS, Landmark
+from formcheck.posture import POSTURE_GATES
 from formcheck.spec.fields import (
     Ctx,
     allowed,
@@ -31,7 +32,6 @@ from formcheck.spec.fields import (
 )
 from formcheck.spec.model import (
     CATEGORIES,
-    POSTURE_NAMES,
     SCHEMA_VERSION,
     SIDES,
     SPACES,
@@ -400,11 +400,9 @@ def _check_reachable(
         lo, hi = span
         if getattr(r.params, "absolute", False):
             lo, hi = 0.0, max(abs(lo), abs(hi))
-        for key, val, bad in (
-            ("min", r.params.min, lambda v: v >= hi),
-            ("max", r.params.max, lambda v: v <= lo),
-        ):
-            if val is not None and bad(val):
+        for key, val in (("min", r.params.min), ("max", r.params.max)):
+            never = val is not None and (val >= hi if key == "min" else val <= lo)
+            if never:
                 raise ctx.fail(
                     f"rules[{i}].{key}",
                     f"{val:g} is outside what {name} ({features[name].kind}) can measure, "
@@ -463,10 +461,10 @@ def parse_spec(
     posture = get(ctx, data, "posture", "", str, default=None)
     if posture is None and not timer:
         raise ctx.fail(
-            "posture", f"is missing: name the start posture; allowed: {allowed(POSTURE_NAMES)}"
+            "posture", f"is missing: name the start posture; allowed: {allowed(POSTURE_GATES)}"
         )
     if posture is not None:
-        choose(ctx, posture, "posture", POSTURE_NAMES)
+        choose(ctx, posture, "posture", POSTURE_GATES)
     instructions = get(ctx, data, "instructions", "", list)
     if not instructions:
         raise ctx.fail("instructions", "is empty; give the seed's steps as a list of strings")
