@@ -423,3 +423,21 @@ def timeline_chart(record: SessionRecord, height: int = 260) -> alt.LayerChart:
         )
         .resolve_scale(color="shared")
     )
+
+
+#: What the app says for a guided timer (a spec with ``category = "timer"``).
+TIMER_NOTE = (
+    "Guided timer: the camera checks nothing for this exercise. Follow the steps; "
+    "formcheck only keeps the time."
+)
+
+
+def start_position(spec: ExerciseSpec) -> str | None:
+    """The spec's start posture as the user is told it ("Lie on your back ..."), or None."""
+    if spec.posture is None:
+        return None
+    from formcheck.posture import POSTURE_GATES
+
+    gate = POSTURE_GATES.get(spec.posture)
+    return None if gate is None else gate.instruction + "."
+
