@@ -305,14 +305,12 @@ class ExerciseSession:
             events += self._holds_pause(t_s)
             events += self._set_cannot(gate.message, "posture", t_s)
             return self._emit(t_s, events, {}, None)
-        view_class = self.view_classifier.update(pose)
-        view = view_for(self.spec, view_class) if view_class is not None else None
+        # While the view is still undecided (ratios in the ambiguous band), assess the spec's
+        # primary view: the posture gate, not the view, keeps other exercises out.
+        view = view_for(self.spec, self.view_classifier.update(pose))
         if view is None:
             events += self._holds_pause(t_s)
-            if view_class is None:
-                events += self._set_cannot("Finding the camera view", "starting", t_s)
-            else:
-                events += self._set_cannot(view_instruction(self.spec), "view", t_s)
+            events += self._set_cannot(view_instruction(self.spec), "view", t_s)
             return self._emit(t_s, events, {}, None)
         if view != self._view:
             self._view = view
