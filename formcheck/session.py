@@ -354,16 +354,22 @@ class ExerciseSession:
 
     def _number(self, events: list[Event]) -> list[Event]:
         """Reps are numbered within the set across views and directions; a hold-only
-        exercise's movements in and out of the hold are not reps."""
+        exercise's movements in and out of the hold are not reps, and partial lifts of a
+        low-confidence motion are not reported (like the rules that judge that movement)."""
         out: list[Event] = []
         for ev in events:
             if isinstance(ev, (RepCompleted, PartialRep)) and self.spec.hold_only:
                 continue
+            if isinstance(ev, PartialRep) and self._low_confidence(ev.direction):
+                continue  # a partial lift of a movement the model barely sees is noise
             if isinstance(ev, RepCompleted):
                 self._set.reps += 1
                 ev = dataclasses.replace(ev, index=self._set.reps)
             out.append(ev)
         return out
+
+    def _low_confidence(self, direction: str | None) -> bool:
+        return any(m.confidence == "low" and m.direction == direction for m in self.spec.reps)
 
     def _state(
         self, active: _Motion | None, values: dict[str, float | None], hold_m: _Motion | None
