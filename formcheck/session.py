@@ -257,7 +257,8 @@ class ExerciseSession:
         self._pending += self._drop_movement(t_s)
         self._set.extractor = FeatureExtractor(self.spec, self._set.side)
         self.view_classifier = ViewClassifier()
-        self.posture.reset()
+        # The posture gate keeps its state: it shuts by itself after 2 s of another posture,
+        # and the counters wait for rest, so a half-seen lift after the cut is never counted.
         self._filter.reset()
 
     def finish(self, t_s: float) -> FrameResult:
