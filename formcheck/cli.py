@@ -12,9 +12,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from formcheck import __version__
 from formcheck.errors import FormcheckError
+
+if TYPE_CHECKING:
+    from formcheck.spec import ExerciseSpec
 
 EXIT_ERROR = 2  # bad input: nothing reviewed
 EXIT_NOT_ASSESSED = 3  # reviewed, but nothing could be assessed (report written)
@@ -146,21 +150,21 @@ def _pair(value: object) -> object:
     return list(value) if isinstance(value, (tuple, list)) else value
 
 
-def _exercise_json(spec: object) -> dict[str, object]:
-    p = spec.prescription  # type: ignore[attr-defined]
+def _exercise_json(spec: ExerciseSpec) -> dict[str, object]:
+    p = spec.prescription
     return {
-        "id": spec.id,  # type: ignore[attr-defined]
-        "name": spec.name,  # type: ignore[attr-defined]
-        "category": spec.category,  # type: ignore[attr-defined]
-        "views": list(spec.views),  # type: ignore[attr-defined]
-        # TODO(lead): read spec.posture directly once every spec model has the field.
-        "posture": getattr(spec, "posture", None),
+        "id": spec.id,
+        "name": spec.name,
+        "category": spec.category,
+        "views": list(spec.views),
+        "posture": spec.posture,
         "prescription": {
             "text": p.text,
             "source": p.source,
             "reps": _pair(p.reps),
             "sets": p.sets,
             "hold_s": _pair(p.hold_s),
+            "holds": _pair(p.holds),
             "sides": list(p.sides),
         },
     }
