@@ -150,6 +150,11 @@ def show_setup(spec: ExerciseSpec) -> None:
             f"**Prescription.** {prescription_line(spec)}  \n{spec.prescription.text}",
             icon=":material/assignment:",
         )
+    start = ui.start_position(spec)
+    if start:
+        st.markdown(f"**Start position.** {start}")
+    if spec.is_timer:
+        st.warning(ui.TIMER_NOTE, icon=":material/timer:")
     if spec.low_confidence:
         st.caption(
             ":material/info: The rep count for this exercise is an estimate: the camera sees "
@@ -626,6 +631,11 @@ def _show_review(result: dict[str, Any]) -> None:
     if reps:
         st.subheader("Reps")
         st.dataframe(reps, hide_index=True)
+    # Drawn last: a page that shows this marker shows the whole result (browser tests wait on it).
+    st.markdown(
+        f'<span id="fc-review-rendered" data-clip="{html.escape(result["name"])}"></span>',
+        unsafe_allow_html=True,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -654,6 +664,9 @@ def library_page() -> None:
             left, right = st.columns(2, gap="large")
             with left:
                 st.markdown("**How to do it**")
+                start = ui.start_position(spec)
+                if start:
+                    st.markdown(f"*Start position:* {start}")
                 st.markdown("\n".join(f"1. {step}" for step in spec.instructions))
                 st.markdown(f"**Camera.** {spec.camera}")
             with right:
@@ -661,7 +674,9 @@ def library_page() -> None:
                 st.caption(spec.prescription.text)
                 st.markdown("**Form points checked**")
                 checks = spec.checks()
-                if checks:
+                if spec.is_timer:
+                    st.markdown(f"- {ui.TIMER_NOTE}")
+                elif checks:
                     st.markdown(
                         "\n".join(f"- {ui.check_markdown(rid, desc)}" for rid, desc in checks)
                     )

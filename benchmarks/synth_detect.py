@@ -60,8 +60,11 @@ def main(args: list[str]) -> int:
     print(f"{'clip':40s} frames detected " + " ".join(f"{p:>8s}" for p in POINTS) + "  (median px)")
     for p in paths:
         m = measure(p)
-        print(f"{p.stem:40s} {m['frames']:6.0f} {100 * m['detected']:7.1f}% "
-              + " ".join(f"{m[q]:8.1f}" for q in POINTS), flush=True)
+        print(
+            f"{p.stem:40s} {m['frames']:6.0f} {100 * m['detected']:7.1f}% "
+            + " ".join(f"{m[q]:8.1f}" for q in POINTS),
+            flush=True,
+        )
     return 0
 
 

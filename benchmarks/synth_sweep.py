@@ -49,8 +49,14 @@ def random_config(exercise: str, seed: int, spec_views: tuple[str, ...]) -> Clip
     side = str(rng.choice(["left", "right"])) if exercise == "standing_hip_hike" else None
     reps = int(rng.integers(2, 5))
     return ClipConfig(
-        exercise, reps=reps, faults=faults, view=view, side=side, seed=seed,
-        tempo=float(rng.uniform(0.75, 1.3)), degrade=str(rng.choice(["mild", "strong"])),
+        exercise,
+        reps=reps,
+        faults=faults,
+        view=view,
+        side=side,
+        seed=seed,
+        tempo=float(rng.uniform(0.75, 1.3)),
+        degrade=str(rng.choice(["mild", "strong"])),
         camera_jitter=1.0,
     )
 
@@ -88,8 +94,11 @@ def score(t: Tally, truth: dict[str, Any], report: dict[str, Any], name: str) ->
     not_checked = set(s.get("not_checked", []))
     for rule in not_checked & set(truth["faults"]):
         t.not_checked[rule] += len(truth["faults"][rule])
-    windows = {r: [(a - BEFORE_S, b + AFTER_S) for a, b in ivs]
-               for r, ivs in truth["faults"].items() if r not in not_checked}
+    windows = {
+        r: [(a - BEFORE_S, b + AFTER_S) for a, b in ivs]
+        for r, ivs in truth["faults"].items()
+        if r not in not_checked
+    }
     events = report["faults"]
     for rule, wins in windows.items():
         for lo, hi in wins:
@@ -112,21 +121,29 @@ def report_tally(name: str, t: Tally) -> None:
     if not t.clips:
         return
     print(f"\n== {name}: {t.clips} clips")
-    print(f"  person detected: {100 * np.mean(t.detect):.1f}% of frames (min "
-          f"{100 * min(t.detect):.1f}%)")
-    print(f"  reps: exact {t.rep_exact}/{t.clips} ({100 * t.rep_exact / t.clips:.0f}%), "
-          f"MAE {np.mean(t.rep_abs):.2f}")
+    print(
+        f"  person detected: {100 * np.mean(t.detect):.1f}% of frames (min "
+        f"{100 * min(t.detect):.1f}%)"
+    )
+    print(
+        f"  reps: exact {t.rep_exact}/{t.clips} ({100 * t.rep_exact / t.clips:.0f}%), "
+        f"MAE {np.mean(t.rep_abs):.2f}"
+    )
     if t.hold_abs:
-        print(f"  hold time: mean |error| {np.mean(t.hold_abs):.2f} s, max "
-              f"{max(t.hold_abs):.2f} s over {len(t.hold_abs)} holds")
+        print(
+            f"  hold time: mean |error| {np.mean(t.hold_abs):.2f} s, max "
+            f"{max(t.hold_abs):.2f} s over {len(t.hold_abs)} holds"
+        )
     tp, n = sum(t.tp_intervals.values()), sum(t.intervals.values())
     good, ev = sum(t.good_events.values()), sum(t.events.values())
     rec = f"{tp}/{n} = {100 * tp / n:.0f}%" if n else "n/a"
     prec = f"{good}/{ev} = {100 * good / ev:.0f}%" if ev else "n/a (no events)"
     print(f"  faults: recall {rec}, precision {prec}")
     for rule in sorted(set(t.intervals) | set(t.events)):
-        print(f"    {rule:22s} recall {t.tp_intervals[rule]}/{t.intervals[rule]}  "
-              f"precision {t.good_events[rule]}/{t.events[rule]}")
+        print(
+            f"    {rule:22s} recall {t.tp_intervals[rule]}/{t.intervals[rule]}  "
+            f"precision {t.good_events[rule]}/{t.events[rule]}"
+        )
     for rule, k in sorted(t.not_checked.items()):
         print(f"    {rule:22s} injected {k}x where the report says it is not checked")
     for m in t.misses:
@@ -156,8 +173,10 @@ def main(argv: list[str] | None = None) -> int:
             for i in range(args.n):
                 seed = args.seed0 + 100 * exercises.index(ex) + i
                 cfg = random_config(ex, seed, tuple(spec.views))
-                name = (f"{ex}_{cfg.view_name}_{cfg.side_name or 'x'}_"
-                        f"{'+'.join(cfg.faults) or 'clean'}_s{seed}")
+                name = (
+                    f"{ex}_{cfg.view_name}_{cfg.side_name or 'x'}_"
+                    f"{'+'.join(cfg.faults) or 'clean'}_s{seed}"
+                )
                 t0 = time.time()
                 clip = out_dir / f"{name}.mp4"
                 truth = render_clip(cfg, clip)
@@ -171,10 +190,13 @@ def main(argv: list[str] | None = None) -> int:
                     clip.with_suffix(".report.json").write_text(json.dumps(report, indent=1))
                 score(tally, truth, report, name)
                 s = report["summary"]
-                print(f"{name}: reps {s['reps']}/{truth['reps']} hold {s['hold_s']:.1f}/"
-                      f"{max(truth['hold_s'], default=0):.1f} faults "
-                      f"{sorted({e['rule'] for e in report['faults']})}/{sorted(truth['faults'])}"
-                      f" (render {t1 - t0:.0f} s, review {time.time() - t1:.0f} s)", flush=True)
+                print(
+                    f"{name}: reps {s['reps']}/{truth['reps']} hold {s['hold_s']:.1f}/"
+                    f"{max(truth['hold_s'], default=0):.1f} faults "
+                    f"{sorted({e['rule'] for e in report['faults']})}/{sorted(truth['faults'])}"
+                    f" (render {t1 - t0:.0f} s, review {time.time() - t1:.0f} s)",
+                    flush=True,
+                )
     total = Tally()
     for name, t in tallies.items():
         report_tally(name, t)
@@ -183,8 +205,12 @@ def main(argv: list[str] | None = None) -> int:
         total.rep_exact += t.rep_exact
         total.rep_abs += t.rep_abs
         total.hold_abs += t.hold_abs
-        for d_src, d_dst in ((t.tp_intervals, total.tp_intervals), (t.intervals, total.intervals),
-                             (t.good_events, total.good_events), (t.events, total.events)):
+        for d_src, d_dst in (
+            (t.tp_intervals, total.tp_intervals),
+            (t.intervals, total.intervals),
+            (t.good_events, total.good_events),
+            (t.events, total.events),
+        ):
             for k, v in d_src.items():
                 d_dst[k] += v
     if len(tallies) > 1:

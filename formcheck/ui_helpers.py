@@ -440,4 +440,3 @@ def start_position(spec: ExerciseSpec) -> str | None:
 
     gate = POSTURE_GATES.get(spec.posture)
     return None if gate is None else gate.instruction + "."
-

@@ -19,30 +19,53 @@ from formcheck.synth.clip import ClipConfig, render_clip  # noqa: E402
 J = 0.5  # camera jitter: a little variation around the canonical view
 CLIPS: dict[str, ClipConfig] = {
     "glute_bridge_side_clean": ClipConfig(
-        "glute_bridge", reps=3, view="side", seed=101, camera_jitter=J),
+        "glute_bridge", reps=3, view="side", seed=101, camera_jitter=J
+    ),
     "glute_bridge_side_lower_fast": ClipConfig(
-        "glute_bridge", reps=4, view="side", faults=("lower_slowly",), seed=102,
-        camera_jitter=J),
+        "glute_bridge", reps=4, view="side", faults=("lower_slowly",), seed=102, camera_jitter=J
+    ),
     "glute_bridge_side_partial": ClipConfig(
-        "glute_bridge", reps=4, view="side", faults=("reach_top",), seed=103, camera_jitter=J),
+        "glute_bridge", reps=4, view="side", faults=("reach_top",), seed=103, camera_jitter=J
+    ),
     "glute_bridge_foot_end_clean": ClipConfig(
-        "glute_bridge", reps=3, view="foot_end", seed=104, camera_jitter=J),
+        "glute_bridge", reps=3, view="foot_end", seed=104, camera_jitter=J
+    ),
     "glute_bridge_foot_end_hip_drop": ClipConfig(
-        "glute_bridge", reps=4, view="foot_end", faults=("hips_level",), seed=105,
-        camera_jitter=J),
+        "glute_bridge", reps=4, view="foot_end", faults=("hips_level",), seed=105, camera_jitter=J
+    ),
     "standing_hip_hike_left_clean": ClipConfig(
-        "standing_hip_hike", reps=4, view="front", side="left", seed=201, camera_jitter=J),
+        "standing_hip_hike", reps=4, view="front", side="left", seed=201, camera_jitter=J
+    ),
     "standing_hip_hike_left_lean": ClipConfig(
-        "standing_hip_hike", reps=4, view="front", side="left", faults=("no_lean",), seed=202,
-        camera_jitter=J),
+        "standing_hip_hike",
+        reps=4,
+        view="front",
+        side="left",
+        faults=("no_lean",),
+        seed=202,
+        camera_jitter=J,
+    ),
     "standing_hip_hike_right_clean": ClipConfig(
-        "standing_hip_hike", reps=4, view="front", side="right", seed=203, camera_jitter=J),
+        "standing_hip_hike", reps=4, view="front", side="right", seed=203, camera_jitter=J
+    ),
     "standing_hip_hike_right_bent_knee": ClipConfig(
-        "standing_hip_hike", reps=4, view="front", side="right",
-        faults=("working_leg_straight",), seed=204, camera_jitter=J),
+        "standing_hip_hike",
+        reps=4,
+        view="front",
+        side="right",
+        faults=("working_leg_straight",),
+        seed=204,
+        camera_jitter=J,
+    ),
     "standing_hip_hike_right_short_hold": ClipConfig(
-        "standing_hip_hike", reps=4, view="front", side="right", faults=("hold_too_short",),
-        seed=205, camera_jitter=J),
+        "standing_hip_hike",
+        reps=4,
+        view="front",
+        side="right",
+        faults=("hold_too_short",),
+        seed=205,
+        camera_jitter=J,
+    ),
 }
 
 
@@ -51,8 +74,11 @@ def main(names: list[str]) -> int:
         cfg = CLIPS[name]
         truth = render_clip(cfg, HERE / f"{name}.mp4", crf=28)
         size = (HERE / f"{name}.mp4").stat().st_size
-        print(f"{name}: {truth['duration_s']} s, {truth['reps']} reps, "
-              f"faults {sorted(truth['faults'])}, {size / 1e3:.0f} kB", flush=True)
+        print(
+            f"{name}: {truth['duration_s']} s, {truth['reps']} reps, "
+            f"faults {sorted(truth['faults'])}, {size / 1e3:.0f} kB",
+            flush=True,
+        )
     return 0
 
 

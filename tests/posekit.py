@@ -17,15 +17,29 @@ from formcheck.landmarks import PoseFrame
 SIZE = (640, 480)
 
 
-def _frame(points: dict[L, tuple[float, float]], t_s: float, vis: dict[L, float] | None,
-           default_vis: float = 0.95) -> PoseFrame:
+def _frame(
+    points: dict[L, tuple[float, float]],
+    t_s: float,
+    vis: dict[L, float] | None,
+    default_vis: float = 0.95,
+) -> PoseFrame:
     xy = np.zeros((33, 2))
     v = np.full(33, default_vis)
     for lm, p in points.items():
         xy[lm] = p
     # Face points near the nose; hands at the wrists; feet at the ankles.
-    for lm in (L.LEFT_EYE_INNER, L.LEFT_EYE, L.LEFT_EYE_OUTER, L.RIGHT_EYE_INNER, L.RIGHT_EYE,
-               L.RIGHT_EYE_OUTER, L.MOUTH_LEFT, L.MOUTH_RIGHT, L.LEFT_EAR, L.RIGHT_EAR):
+    for lm in (
+        L.LEFT_EYE_INNER,
+        L.LEFT_EYE,
+        L.LEFT_EYE_OUTER,
+        L.RIGHT_EYE_INNER,
+        L.RIGHT_EYE,
+        L.RIGHT_EYE_OUTER,
+        L.MOUTH_LEFT,
+        L.MOUTH_RIGHT,
+        L.LEFT_EAR,
+        L.RIGHT_EAR,
+    ):
         xy[lm] = xy[L.NOSE]
     for side in ("LEFT", "RIGHT"):
         for part in ("PINKY", "INDEX", "THUMB"):
@@ -91,8 +105,11 @@ def standing_front(
     return _frame(pts, t_s, vis)
 
 
-def lying_side(t_s: float, hip_ext_deg: float = 125.0, vis: dict[L, float] | None = None,
-               ) -> PoseFrame:
+def lying_side(
+    t_s: float,
+    hip_ext_deg: float = 125.0,
+    vis: dict[L, float] | None = None,
+) -> PoseFrame:
     """A person on their back, head to the image's left, seen from their left side.
 
     ``hip_ext_deg`` is the shoulder-hip-knee angle (the bridge lifts it toward 180).

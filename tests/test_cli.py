@@ -259,7 +259,15 @@ def test_exercises_json_lists_every_spec(capsys):
     assert [e["id"] for e in listed] == sorted(p.stem for p in SPEC_DIR.glob("*.toml"))
     for e in listed:
         assert set(e) == {"id", "name", "category", "views", "posture", "prescription"}
-        assert set(e["prescription"]) == {"text", "source", "reps", "sets", "hold_s", "sides"}
+        assert set(e["prescription"]) == {
+            "text",
+            "source",
+            "reps",
+            "sets",
+            "hold_s",
+            "holds",
+            "sides",
+        }
         assert e["posture"] is None or isinstance(e["posture"], str)
     by_id = {e["id"]: e for e in listed}
     bridge, hike = by_id["glute_bridge"], by_id["standing_hip_hike"]

@@ -7,10 +7,10 @@ from formcheck.counting import HoldTimer, RepCounter
 from formcheck.results import HoldEnded, HoldStarted, PartialRep, Phase, RepCompleted
 from formcheck.spec import MotionSpec, Threshold
 
-BRIDGE = MotionSpec("hip", Threshold("above", 160.0), Threshold("below", 145.0),
-                    min_range=10.0, min_duration_s=0.6)
-SQUAT = MotionSpec("knee", Threshold("below", 100.0), Threshold("above", 150.0),
-                   min_range=20.0)
+BRIDGE = MotionSpec(
+    "hip", Threshold("above", 160.0), Threshold("below", 145.0), min_range=10.0, min_duration_s=0.6
+)
+SQUAT = MotionSpec("knee", Threshold("below", 100.0), Threshold("above", 150.0), min_range=20.0)
 
 
 def run(motion, samples, finish=True):
@@ -37,14 +37,20 @@ CASES = [
     ("noise below min range", [(0, 125), (1, 131), (2, 125), (3, 130), (4, 125)], 0, 0, False),
     ("clip ends during the return", [(0, 125), (1, 172), (2, 150)], 1, 0, True),
     ("clip ends holding at the top", [(0, 125), (1, 172), (4, 170)], 1, 0, True),
-    ("flicker at the top is one rep",
-     [(0, 125), (1, 165), (1.2, 158), (1.4, 166), (1.6, 157), (1.8, 166), (3, 125)], 1, 0, False),
+    (
+        "flicker at the top is one rep",
+        [(0, 125), (1, 165), (1.2, 158), (1.4, 166), (1.6, 157), (1.8, 166), (3, 125)],
+        1,
+        0,
+        False,
+    ),
     ("too fast to be a rep", [(0, 125), (0.1, 172), (0.2, 125), (1, 125)], 0, 0, False),
 ]
 
 
-@pytest.mark.parametrize(("name", "keys", "reps", "partials", "at_end"), CASES,
-                         ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("name", "keys", "reps", "partials", "at_end"), CASES, ids=[c[0] for c in CASES]
+)
 def test_rep_counter_table(name, keys, reps, partials, at_end):
     c, events, _ = run(BRIDGE, ramp(keys))
     done = [e for e in events if isinstance(e, RepCompleted)]
@@ -82,8 +88,10 @@ def test_missing_values_pause_the_counter():
 def test_below_oriented_motion_counts_squats():
     c, events, _ = run(SQUAT, ramp([(0, 175), (1, 90), (2, 175), (3, 85), (4, 175)]))
     assert c.reps == 2
-    assert [e.peak for e in events if isinstance(e, RepCompleted)] == [pytest.approx(90),
-                                                                      pytest.approx(85)]
+    assert [e.peak for e in events if isinstance(e, RepCompleted)] == [
+        pytest.approx(90),
+        pytest.approx(85),
+    ]
 
 
 def hold_run(good_intervals, t_end, min_s=3.0, tol=0.5, fps=30):
@@ -115,18 +123,35 @@ def test_hold_timer_table(name, good, t_end, held, counted):
     assert [e.held_s for e in ended] == [pytest.approx(x, abs=0.07) for x in held]
     assert [e.counted for e in ended] == counted
     assert len([e for e in events if isinstance(e, HoldStarted)]) == len(held)
-    assert h.best_s == pytest.approx(max((x for x, c in zip(held, counted, strict=True) if c),
-                                         default=0.0), abs=0.07)
+    assert h.best_s == pytest.approx(
+        max((x for x, c in zip(held, counted, strict=True) if c), default=0.0), abs=0.07
+    )
 
 
-RELATIVE = MotionSpec("tilt", Threshold("above", 0.6), Threshold("below", 0.25),
-                      min_range=0.4, relative=True, baseline_s=3.0)
+RELATIVE = MotionSpec(
+    "tilt",
+    Threshold("above", 0.6),
+    Threshold("below", 0.25),
+    min_range=0.4,
+    relative=True,
+    baseline_s=3.0,
+)
 
 
 def test_relative_motion_counts_from_its_own_rest_level_and_reports_real_values():
     # Rest at 5.0 (an offset level for this person); each lift adds 1 degree.
-    keys = [(0, 5.0), (2, 5.0), (2.5, 6.0), (3.5, 6.0), (4, 5.0), (6, 5.0), (6.5, 6.0),
-            (7.5, 6.0), (8, 5.0), (10, 5.0)]
+    keys = [
+        (0, 5.0),
+        (2, 5.0),
+        (2.5, 6.0),
+        (3.5, 6.0),
+        (4, 5.0),
+        (6, 5.0),
+        (6.5, 6.0),
+        (7.5, 6.0),
+        (8, 5.0),
+        (10, 5.0),
+    ]
     c, events, _ = run(RELATIVE, ramp(keys))
     reps = [e for e in events if isinstance(e, RepCompleted)]
     assert c.reps == 2

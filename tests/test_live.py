@@ -435,3 +435,16 @@ def test_live_set_reports_what_its_views_could_not_check() -> None:
     assert summary["views_seen"] == ["side"]
     assert summary["not_checked"] == ["hips_level"]
     assert summary["reps"] == 2
+
+
+def test_start_position_and_timer_note() -> None:
+    from dataclasses import replace
+
+    from formcheck.ui_helpers import TIMER_NOTE, start_position
+
+    bridge = get_spec("glute_bridge")
+    assert start_position(bridge) == "Lie on your back with your knees bent and feet flat."
+    assert start_position(get_spec("standing_hip_hike")).startswith("Stand")
+    timer = replace(bridge, category="timer", posture=None, reps=(), hold=None, rules=())
+    assert start_position(timer) is None and timer.is_timer
+    assert "checks nothing" in TIMER_NOTE

@@ -20,9 +20,22 @@ pytestmark = pytest.mark.slow
 def review(clip: Path, exercise: str, tmp_path: Path, *extra: str) -> dict:
     out = tmp_path / f"{clip.stem}.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "formcheck", "review", str(clip), "-e", exercise,
-         "--json", str(out), "-q", *extra],
-        capture_output=True, text=True, timeout=900,
+        [
+            sys.executable,
+            "-m",
+            "formcheck",
+            "review",
+            str(clip),
+            "-e",
+            exercise,
+            "--json",
+            str(out),
+            "-q",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr
@@ -63,8 +76,9 @@ def test_pelvic_tilt_is_not_a_bridge(dev_clips: Path, tmp_path: Path):
     assert s["partial_reps"] == 0
 
 
-def test_tutorial_with_cuts_counts_nothing_from_cards_or_across_cuts(dev_clips: Path,
-                                                                     tmp_path: Path):
+def test_tutorial_with_cuts_counts_nothing_from_cards_or_across_cuts(
+    dev_clips: Path, tmp_path: Path
+):
     report = review(dev_clips / "bridge_tutorial_cuts.mp4", "glute_bridge", tmp_path)
     cuts = report["clip"]["cuts_s"]
     assert any(1.5 < c < 2.2 for c in cuts)  # the title card's dissolve
@@ -73,14 +87,25 @@ def test_tutorial_with_cuts_counts_nothing_from_cards_or_across_cuts(dev_clips: 
         assert 2.0 < rep["start_s"] and rep["end_s"] < 40.0  # not on the title or end card
         assert not any(rep["start_s"] < c <= rep["end_s"] for c in cuts), rep
     assert report["summary"]["faults"] == []
-    assert 3 <= report["summary"]["reps"] <= 8  # the tutorial shows several demo reps
+    # What the clip shows (frames checked at 4 fps): seven lifts, five of them whole inside
+    # one shot: ~2.5-6 s and ~7-10.5 s (wide shot), ~12.5-15.5 s and ~17-23.5 s (a long hold;
+    # closer shot), ~29.5-35 s (a man, from the head end). The other two cross a cut: the
+    # shot at 24.8 s opens with him already up (only the descent is seen), and the lift at
+    # ~37.5 s is still at the top when the end card fades in at ~39.7 s. So exactly five
+    # reps, one per whole demo rep, each with its top inside that rep's lift.
+    demo_tops = [(2.3, 5.0), (7.0, 10.0), (12.3, 15.0), (17.0, 23.0), (29.5, 33.5)]
+    tops = [rep["top_s"] for rep in report["reps"]]
+    assert report["summary"]["reps"] == len(tops) == 5, tops
+    for t, (a, b) in zip(tops, demo_tops, strict=True):
+        assert a <= t <= b, (tops, demo_tops)
 
 
 def test_rotated_phone_clip_is_reviewed_upright(dev_clips: Path, tmp_path: Path):
     """sit_to_stand_a is stored landscape with a -90 degree tag; the person is upright."""
     out = tmp_path / "a.mp4"
-    report = review(dev_clips / "sit_to_stand_a.mp4", "standing_hip_hike", tmp_path,
-                    "--annotated", str(out))
+    report = review(
+        dev_clips / "sit_to_stand_a.mp4", "standing_hip_hike", tmp_path, "--annotated", str(out)
+    )
     assert report["clip"]["frames_with_person"] > 0.8 * report["clip"]["frames"]
     import av
 
@@ -88,3 +113,34 @@ def test_rotated_phone_clip_is_reviewed_upright(dev_clips: Path, tmp_path: Path)
         s = c.streams.video[0]
         assert s.codec_context.name == "h264"
         assert s.codec_context.height > s.codec_context.width  # portrait, as shot
+
+
+@pytest.mark.parametrize("name", ["squat_side_a.mp4", "forward_bend_a.mp4"])
+def test_another_exercise_is_not_a_bridge(name, dev_clips: Path, tmp_path: Path):
+    """A standing exercise reviewed as a glute bridge gave 5 reps and a lower_slowly fault,
+    marked assessed (a standing body reads ~173 deg, the top of a bridge). The posture gate
+    keeps it at 0 reps and says it doesn't look like a glute bridge."""
+    out = tmp_path / "report.json"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "formcheck",
+            "review",
+            str(dev_clips / name),
+            "-e",
+            "glute_bridge",
+            "--json",
+            str(out),
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert proc.returncode == 3, proc.stderr[-2000:]  # reviewed, not assessed
+    s = json.loads(out.read_text())["summary"]
+    assert s["reps"] == 0 and s["faults"] == [] and s["partial_reps"] == 0
+    assert s["assessed"] is False
+    assert s["reason"].startswith("This doesn't look like a glute bridge: you seem to be standing")
+    assert "doesn't look like a glute bridge" in proc.stderr

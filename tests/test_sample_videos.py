@@ -33,8 +33,18 @@ _reports: dict[Path, dict[str, Any]] = {}
 def _review(clip: Path, truth: dict[str, Any], tmp: Path) -> dict[str, Any]:
     if clip not in _reports:
         out = tmp / f"{clip.stem}.report.json"
-        cmd = [sys.executable, "-m", "formcheck", "review", str(clip),
-               "--exercise", truth["exercise"], "--json", str(out), "--quiet"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "formcheck",
+            "review",
+            str(clip),
+            "--exercise",
+            truth["exercise"],
+            "--json",
+            str(out),
+            "--quiet",
+        ]
         if truth["side"]:
             cmd += ["--side", truth["side"]]
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
@@ -50,25 +60,33 @@ def _truth(clip: Path) -> dict[str, Any]:
 def test_the_sample_set_is_there() -> None:
     assert len(CLIPS) >= 8, "sample_videos/ is missing clips: run sample_videos/make_samples.py"
     views = {(t["exercise"], t["view"], t["side"], bool(t["faults"])) for t in map(_truth, CLIPS)}
-    for need in [("glute_bridge", "side", None), ("glute_bridge", "foot_end", None),
-                 ("standing_hip_hike", "front", "left"), ("standing_hip_hike", "front", "right")]:
+    for need in [
+        ("glute_bridge", "side", None),
+        ("glute_bridge", "foot_end", None),
+        ("standing_hip_hike", "front", "left"),
+        ("standing_hip_hike", "front", "right"),
+    ]:
         assert (*need, False) in views and (*need, True) in views, need
 
 
 #: Measured gaps: (clip, aspect) -> why it fails today. Each is a strict xfail, so
 #: the test fails as soon as one starts passing and the entry must be removed.
-_HIKE = ("MediaPipe's hip landmarks follow only 0.3-1 degree of the rendered 7-10 degree "
-         "pelvis hike, so the top of the hike (reps and the hold) is not measurable")
-_FOOT_END = ("from the feet the raised thighs hide the pelvis: MediaPipe misses the 10-15 "
-             "degree hip drop")
+_HIKE = (
+    "MediaPipe's hip landmarks follow only 0.3-1 degree of the rendered 7-10 degree "
+    "pelvis hike, so the top of the hike (reps and the hold) is not measurable"
+)
+_FOOT_END = (
+    "from the feet the raised thighs hide the pelvis: MediaPipe misses the 10-15 degree hip drop"
+)
 KNOWN_GAPS: dict[tuple[str, str], str] = {
     ("glute_bridge_foot_end_clean", "reps"): "the model loses the person for ~1.5 s and the "
     "lifts read as partial reps",
     ("glute_bridge_foot_end_hip_drop", "faults"): _FOOT_END,
-    **{(f"standing_hip_hike_{c}", aspect): _HIKE
-       for c in ("left_clean", "left_lean", "right_bent_knee", "right_clean",
-                 "right_short_hold")
-       for aspect in ("reps", "hold")},
+    **{
+        (f"standing_hip_hike_{c}", aspect): _HIKE
+        for c in ("left_clean", "left_lean", "right_bent_knee", "right_clean", "right_short_hold")
+        for aspect in ("reps", "hold")
+    },
     ("standing_hip_hike_right_short_hold", "faults"): _HIKE + "; so hold_too_short is not "
     "judged (the spec marks the hike's counting low-confidence)",
 }
@@ -107,12 +125,17 @@ def test_review_matches_ground_truth(
         assert abs(s["hold_s"] - want_hold) <= HOLD_TOL_S, (s["hold_s"], truth["holds"])
     else:
         events = report["faults"]
-        windows = {rule: [(a - BEFORE_S, b + AFTER_S) for a, b in ivs]
-                   for rule, ivs in truth["faults"].items()}
+        windows = {
+            rule: [(a - BEFORE_S, b + AFTER_S) for a, b in ivs]
+            for rule, ivs in truth["faults"].items()
+        }
         for rule, wins in windows.items():
             for lo, hi in wins:
                 hits = [e["t_s"] for e in events if e["rule"] == rule and lo <= e["t_s"] <= hi]
                 assert hits, f"{rule} not raised in [{lo:.2f}, {hi:.2f}]; events: {events}"
-        stray = [e for e in events
-                 if not any(lo <= e["t_s"] <= hi for lo, hi in windows.get(e["rule"], []))]
+        stray = [
+            e
+            for e in events
+            if not any(lo <= e["t_s"] <= hi for lo, hi in windows.get(e["rule"], []))
+        ]
         assert not stray, f"faults raised outside any injected interval: {stray}"

@@ -25,12 +25,20 @@ def hike_keys(reps=5, hold_s=10.0, top=8.0, period=2.0):
     keys = [(0.0, 0.0), (1.0, 0.0)]
     t = 1.0
     for _ in range(reps):
-        keys += [(t + period * 0.3, top), (t + period * 0.5, top), (t + period * 0.8, 0.0),
-                 (t + period, 0.0)]
+        keys += [
+            (t + period * 0.3, top),
+            (t + period * 0.5, top),
+            (t + period * 0.8, 0.0),
+            (t + period, 0.0),
+        ]
         t += period
     if hold_s:
-        keys += [(t + 0.6, top), (t + 0.6 + hold_s, top), (t + 1.4 + hold_s, 0.0),
-                 (t + 2.4 + hold_s, 0.0)]
+        keys += [
+            (t + 0.6, top),
+            (t + 0.6 + hold_s, top),
+            (t + 1.4 + hold_s, 0.0),
+            (t + 2.4 + hold_s, 0.0),
+        ]
     return keys
 
 
@@ -40,8 +48,9 @@ def run_hike(keys, side="right", working="right", lean=None, knee=None, spec=HIK
     for t, hike in ramp(keys):
         lean_deg = lean(t, hike) if lean else 0.0
         knee_deg = knee(t, hike) if knee else 180.0
-        pose = standing_front(t, hike, working=working, lean_deg=lean_deg,
-                              working_knee_deg=knee_deg, **kw)
+        pose = standing_front(
+            t, hike, working=working, lean_deg=lean_deg, working_knee_deg=knee_deg, **kw
+        )
         results.append(s.step(pose, t))
     results.append(s.finish(keys[-1][0]))
     return s, results
@@ -93,8 +102,9 @@ def test_short_hold_is_a_fault_and_hold_counts_only_with_good_form():
     assert out["faults"] == ["hold_too_short"]
     assert out["hold_s"] == pytest.approx(5.0, abs=0.5)
     # A lean during the hold stops its clock: the hold is split and neither part counts.
-    s, _ = run_hike(hike_keys(reps=1, hold_s=10.0),
-                    lean=lambda t, h: 12.0 if 7.0 < t < 9.0 else 0.0)
+    s, _ = run_hike(
+        hike_keys(reps=1, hold_s=10.0), lean=lambda t, h: 12.0 if 7.0 < t < 9.0 else 0.0
+    )
     out = summary(s)
     assert out["hold_s"] < 8.0
     assert "no_lean" in out["faults"]
@@ -111,8 +121,9 @@ def test_low_confidence_hike_does_not_judge_the_hold():
 
 def test_rep_rows_carry_their_faults():
     # Rep 1 rises from 1.0 s, holds the top 1.6-2.0 s and is back at rest by 2.6 s.
-    s, _ = run_hike(hike_keys(reps=3, hold_s=0),
-                    knee=lambda t, h: 150.0 if 1.4 < t < 2.4 else 180.0)
+    s, _ = run_hike(
+        hike_keys(reps=3, hold_s=0), knee=lambda t, h: 150.0 if 1.4 < t < 2.4 else 180.0
+    )
     rows = s.record.reps_rows()
     assert [r["faults"] for r in rows] == [["working_leg_straight"], [], []]
 
@@ -125,9 +136,21 @@ def bridge_run(keys, make=lying_side, **kw):
 
 
 def test_bridge_side_view_reps_tempo_and_reach():
-    keys = [(0, 125), (1, 125), (2, 172), (3, 172), (5, 125), (6, 125),  # slow: ok
-            (7, 172), (8, 172), (8.3, 125), (9, 125),  # dropped in 0.3 s: too fast
-            (10, 150), (11, 125), (12, 125)]  # never reached the top
+    keys = [
+        (0, 125),
+        (1, 125),
+        (2, 172),
+        (3, 172),
+        (5, 125),
+        (6, 125),  # slow: ok
+        (7, 172),
+        (8, 172),
+        (8.3, 125),
+        (9, 125),  # dropped in 0.3 s: too fast
+        (10, 150),
+        (11, 125),
+        (12, 125),
+    ]  # never reached the top
     s, _ = bridge_run(keys)
     out = summary(s)
     assert out["reps"] == 2
@@ -141,8 +164,18 @@ def test_bridge_side_view_reps_tempo_and_reach():
 def test_fast_lowering_belongs_to_its_rep_when_judged_before_rest():
     """With a 142 deg rest the 10% level (about 146) is above exit (145): the tempo is judged
     while the rep is still under way, and must still land on that rep."""
-    keys = [(0, 142), (1, 142), (2, 180), (3, 180), (5, 142), (6, 142),  # slow
-            (7, 180), (8, 180), (8.3, 142), (9, 142)]  # fast
+    keys = [
+        (0, 142),
+        (1, 142),
+        (2, 180),
+        (3, 180),
+        (5, 142),
+        (6, 142),  # slow
+        (7, 180),
+        (8, 180),
+        (8.3, 142),
+        (9, 142),
+    ]  # fast
     s, _ = bridge_run(keys)
     assert [r["faults"] for r in s.record.reps_rows()] == [[], ["lower_slowly"]]
 
@@ -304,11 +337,19 @@ def _spec(**over):
     from formcheck.spec import parse_spec
 
     doc = {
-        "schema_version": 1, "id": "t", "name": "Test", "category": "stretch",
-        "posture": "lying_on_back", "view": "side", "camera": "c", "instructions": ["do it"],
-        "source": "s", "prescription": {"text": "t", "source": "001"},
-        "features": {"hip_ext": {"kind": "joint_angle",
-                                 "points": ["near:shoulder", "near:hip", "near:knee"]}},
+        "schema_version": 1,
+        "id": "t",
+        "name": "Test",
+        "category": "stretch",
+        "posture": "lying_on_back",
+        "view": "side",
+        "camera": "c",
+        "instructions": ["do it"],
+        "source": "s",
+        "prescription": {"text": "t", "source": "001"},
+        "features": {
+            "hip_ext": {"kind": "joint_angle", "points": ["near:shoulder", "near:hip", "near:knee"]}
+        },
     }
     doc.update(over)
     return replace(parse_spec(doc), posture=None)  # the posture gate is tested on its own
@@ -322,11 +363,15 @@ def _run(spec, frames):
 
 
 def test_hold_only_exercise_counts_holds_not_moves_and_checks_count_and_duration():
-    """"3 x 5 s": holds of about 6, 6 and 2 s are two counted holds, and the target is not met
+    """ "3 x 5 s": holds of about 6, 6 and 2 s are two counted holds, and the target is not met
     (today's main counted every move in and out as a rep and checked only the best hold)."""
     spec = _spec(
-        hold={"feature": "hip_ext", "enter": {"above": 160.0}, "exit": {"below": 145.0},
-              "min_s": 3.0},
+        hold={
+            "feature": "hip_ext",
+            "enter": {"above": 160.0},
+            "exit": {"below": 145.0},
+            "min_s": 3.0,
+        },
         prescription={"text": "3 x 5 s", "source": "003", "reps": 3, "hold_s": 5},
     )
     keys, t = [(0, 125), (1, 125)], 1.0
@@ -345,15 +390,30 @@ def test_hold_only_exercise_counts_holds_not_moves_and_checks_count_and_duration
 
 
 def test_hold_repetitions_each_timed_against_the_prescription():
-    """"10 reps, each held 10 s" (here 2 x 3 s): reps and holds both count."""
+    """ "10 reps, each held 10 s" (here 2 x 3 s): reps and holds both count."""
     spec = _spec(
         reps={"feature": "hip_ext", "enter": {"above": 160.0}, "exit": {"below": 145.0}},
         hold={"min_s": 2.0},
-        prescription={"text": "2 reps, each held 3 s", "source": "003", "reps": 2, "hold_s": 3,
-                      "holds": 2},
+        prescription={
+            "text": "2 reps, each held 3 s",
+            "source": "003",
+            "reps": 2,
+            "hold_s": 3,
+            "holds": 2,
+        },
     )
-    keys = [(0, 125), (1, 125), (2, 172), (5.6, 172), (6.5, 125), (7.5, 125), (8.5, 172),
-            (12, 172), (13, 125), (14, 125)]
+    keys = [
+        (0, 125),
+        (1, 125),
+        (2, 172),
+        (5.6, 172),
+        (6.5, 125),
+        (7.5, 125),
+        (8.5, 172),
+        (12, 172),
+        (13, 125),
+        (14, 125),
+    ]
     s, _ = _run(spec, [(t, lying_side(t, v)) for t, v in ramp(keys)])
     out = s.record.summary()
     assert out["reps"] == 2 and out["holds"] == 2 and out["holds_at_target"] == 2
@@ -363,30 +423,62 @@ def test_hold_repetitions_each_timed_against_the_prescription():
 def test_two_way_motion_counts_and_times_each_direction():
     """Lean left, hold, centre, lean right, hold: reps and holds per direction."""
     spec = _spec(
-        posture="standing", view="front",
-        features={"lean": {"kind": "segment_tilt", "points": ["mid:hip", "mid:shoulder"],
-                           "reference": "vertical"}},
-        reps=[{"direction": "left", "feature": "lean", "enter": {"above": 12.0},
-               "exit": {"below": 4.0}},
-              {"direction": "right", "feature": "lean", "enter": {"below": -12.0},
-               "exit": {"above": -4.0}}],
+        posture="standing",
+        view="front",
+        features={
+            "lean": {
+                "kind": "segment_tilt",
+                "points": ["mid:hip", "mid:shoulder"],
+                "reference": "vertical",
+            }
+        },
+        reps=[
+            {
+                "direction": "left",
+                "feature": "lean",
+                "enter": {"above": 12.0},
+                "exit": {"below": 4.0},
+            },
+            {
+                "direction": "right",
+                "feature": "lean",
+                "enter": {"below": -12.0},
+                "exit": {"above": -4.0},
+            },
+        ],
         hold={"min_s": 2.0},
     )
     keys, t = [(0, 0), (1, 0)], 1.0
     for _ in range(2):
-        keys += [(t + 1, 18), (t + 4, 18), (t + 5, 0), (t + 6, -18), (t + 9, -18), (t + 10, 0),
-                 (t + 11, 0)]
+        keys += [
+            (t + 1, 18),
+            (t + 4, 18),
+            (t + 5, 0),
+            (t + 6, -18),
+            (t + 9, -18),
+            (t + 10, 0),
+            (t + 11, 0),
+        ]
         t += 11
     s, results = _run(spec, [(tt, standing_front(tt, lean_deg=v)) for tt, v in ramp(keys)])
     out = s.record.summary()
-    assert out["by_direction"] == {"left": {"reps": 2, "holds": 2, "best_hold_s": out[
-        "by_direction"]["left"]["best_hold_s"]}, "right": {"reps": 2, "holds": 2, "best_hold_s":
-        out["by_direction"]["right"]["best_hold_s"]}}
+    assert out["by_direction"] == {
+        "left": {"reps": 2, "holds": 2, "best_hold_s": out["by_direction"]["left"]["best_hold_s"]},
+        "right": {
+            "reps": 2,
+            "holds": 2,
+            "best_hold_s": out["by_direction"]["right"]["best_hold_s"],
+        },
+    }
     assert 2.0 < out["by_direction"]["left"]["best_hold_s"] < 3.5
     assert out["reps"] == 4
     reps = [e for r in results for e in r.events if isinstance(e, RepCompleted)]
     assert [(e.index, e.direction) for e in reps] == [
-        (1, "left"), (2, "right"), (3, "left"), (4, "right")]
+        (1, "left"),
+        (2, "right"),
+        (3, "left"),
+        (4, "right"),
+    ]
     assert {r.direction for r in results} >= {"left", "right"}
 
 
@@ -394,8 +486,11 @@ def test_timer_spec_steps_without_scoring():
     """A timer spec used to load and then crash step() with an AssertionError."""
     from formcheck.session import TIMER_CUE
 
-    spec = _spec(category="timer", features={},
-                 prescription={"text": "5 min", "source": "004", "hold_s": 300})
+    spec = _spec(
+        category="timer",
+        features={},
+        prescription={"text": "5 min", "source": "004", "hold_s": 300},
+    )
     s, results = _run(spec, [(t, lying_side(t, 125)) for t, _ in ramp([(0, 0), (3, 0)])])
     assert results[-2].cue == TIMER_CUE
     assert results[-2].cannot_assess is None and results[-2].faults == ()
@@ -432,11 +527,15 @@ def test_events_cover_the_set_and_the_report_is_a_fold_of_them():
     from formcheck.results import SetEnded, SetStarted, SideSwitched, Stopped, ViewSeen
 
     s = ExerciseSession(HIKE_HIGH, side="right")
-    results = [s.step(standing_front(t, v, working="right"), t)
-               for t, v in ramp(hike_keys(reps=2, hold_s=0))]
+    results = [
+        s.step(standing_front(t, v, working="right"), t)
+        for t, v in ramp(hike_keys(reps=2, hold_s=0))
+    ]
     s.switch_side("left", 20.0)
-    results += [s.step(standing_front(20 + t, v, working="left"), 20 + t)
-                for t, v in ramp(hike_keys(reps=1, hold_s=0))]
+    results += [
+        s.step(standing_front(20 + t, v, working="left"), 20 + t)
+        for t, v in ramp(hike_keys(reps=1, hold_s=0))
+    ]
     results.append(s.stop("pain", 30.0))
     kinds = [type(e) for r in results for e in r.events]
     for k in (SetStarted, ViewSeen, SideSwitched, SetEnded, Stopped):
@@ -450,5 +549,7 @@ def test_events_cover_the_set_and_the_report_is_a_fold_of_them():
     assert a.to_dict() == b.to_dict()
     d = a.to_dict()
     assert [(x["side"], x["reps"], x["ended"]) for x in d["sets"]] == [
-        ("right", 2, "side_switched"), ("left", 1, "stopped")]
+        ("right", 2, "side_switched"),
+        ("left", 1, "stopped"),
+    ]
     assert d["summary"]["stopped"]["reason"] == "pain"

@@ -28,8 +28,9 @@ def _poses(cfg: ClipConfig, step: float = 0.1) -> list[tuple[float, Pose]]:
     return [(float(t), clip.pose(float(t))) for t in ts]
 
 
-def _inside(t: float, ivs: list[list[float]] | tuple[tuple[float, float], ...], pad: float = 0.0
-            ) -> bool:
+def _inside(
+    t: float, ivs: list[list[float]] | tuple[tuple[float, float], ...], pad: float = 0.0
+) -> bool:
     return any(a - pad <= t <= b + pad for a, b in ivs)
 
 
@@ -145,7 +146,7 @@ def test_bridge_faults_happen_inside_their_intervals_only() -> None:
         assert 143.0 <= peak <= 152.0
 
     fast = plan(ClipConfig("glute_bridge", reps=3, faults=("lower_slowly",), seed=8)).script
-    (a, b), = fast.faults["lower_slowly"]
+    ((a, b),) = fast.faults["lower_slowly"]
     assert 0.25 <= b - a <= 0.45
     assert _inside((a + b) / 2, fast.reps)
 
@@ -177,7 +178,7 @@ def test_clean_hip_hike_tilts_the_pelvis_with_a_straight_working_leg(side: str) 
     top = clip.pose(sum(clip.script.holds[0]) / 2)
     free = "right" if side == "left" else "left"
     assert top[f"{free}_hip"][1] > top[f"{side}_hip"][1] + 0.02
-    (h0, h1), = clip.script.holds
+    ((h0, h1),) = clip.script.holds
     assert h1 - h0 == pytest.approx(10.0)
 
 
@@ -200,7 +201,7 @@ def test_hip_hike_faults() -> None:
     assert all(k < 166.0 for t, k in knees if _inside(t, ivs))
     assert all(k > 178.0 for t, k in knees if not _inside(t, ivs, pad=1.0))
     short = plan(ClipConfig("standing_hip_hike", reps=2, faults=("hold_too_short",), seed=12))
-    (h0, h1), = short.script.holds
+    ((h0, h1),) = short.script.holds
     assert 3.0 <= h1 - h0 <= 5.0
     assert short.script.faults["hold_too_short"] == ((h0, h1),)
 
@@ -215,8 +216,9 @@ def test_unknown_fault_view_and_side_are_refused_with_the_choices() -> None:
     for ex, faults in FAULTS.items():
         dims = Dims.of(BodyParams())
         for f in faults:  # every declared fault is injectable
-            script, _ = make_script(ex, dims, side="left", reps=2, faults=(f,),
-                                    rng=np.random.default_rng(0))
+            script, _ = make_script(
+                ex, dims, side="left", reps=2, faults=(f,), rng=np.random.default_rng(0)
+            )
             assert script.faults[f], (ex, f)
 
 
@@ -243,8 +245,9 @@ def test_rendering_is_deterministic_and_sized() -> None:
     a, b = plan(cfg).render(2.0), plan(cfg).render(2.0)
     assert a.shape == (240, 320, 3) and a.dtype == np.uint8
     assert np.array_equal(a, b)
-    assert not np.array_equal(a, plan(ClipConfig("glute_bridge", reps=1, seed=15,
-                                                 size=(320, 240))).render(2.0))
+    assert not np.array_equal(
+        a, plan(ClipConfig("glute_bridge", reps=1, seed=15, size=(320, 240))).render(2.0)
+    )
 
 
 def test_cli_writes_clip_and_truth(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -253,8 +256,25 @@ def test_cli_writes_clip_and_truth(tmp_path: Path, capsys: pytest.CaptureFixture
     from formcheck.synth.cli import main
 
     out = tmp_path / "c.mp4"
-    rc = main(["standing_hip_hike", "--reps", "1", "--hold", "0", "--side", "left",
-               "--size", "160x120", "--fps", "10", "--seed", "3", "-o", str(out)])
+    rc = main(
+        [
+            "standing_hip_hike",
+            "--reps",
+            "1",
+            "--hold",
+            "0",
+            "--side",
+            "left",
+            "--size",
+            "160x120",
+            "--fps",
+            "10",
+            "--seed",
+            "3",
+            "-o",
+            str(out),
+        ]
+    )
     assert rc == 0
     truth = json.loads(out.with_suffix(".json").read_text())
     assert truth["reps"] == 1 and truth["side"] == "left" and truth["fps"] == 10.0
@@ -272,8 +292,11 @@ def test_cli_writes_clip_and_truth(tmp_path: Path, capsys: pytest.CaptureFixture
 
 @pytest.mark.parametrize(
     ("exercise", "view", "side"),
-    [("glute_bridge", "side", None), ("glute_bridge", "foot_end", None),
-     ("standing_hip_hike", "front", "left")],
+    [
+        ("glute_bridge", "side", None),
+        ("glute_bridge", "foot_end", None),
+        ("standing_hip_hike", "front", "left"),
+    ],
 )
 def test_real_model_finds_the_mannequin(exercise: str, view: str, side: str | None) -> None:
     mp = pytest.importorskip("mediapipe")

@@ -224,7 +224,11 @@ Shape = Ellipsoid | Capsule
 
 
 def _ell(
-    center: Vec, r: Vec, semi: tuple[float, float, float], color: RGB, kind: str = "plain",
+    center: Vec,
+    r: Vec,
+    semi: tuple[float, float, float],
+    color: RGB,
+    kind: str = "plain",
     depth_bias: float = 0.0,
 ) -> Ellipsoid:
     return Ellipsoid(center, r * np.asarray(semi)[None, :], color, kind, depth_bias)
@@ -253,11 +257,24 @@ def shapes(pose: Pose, body: BodyParams) -> list[Shape]:
 
     # Torso: pelvis block, then overlapping ellipsoids along the spine (waist to ribcage).
     pc, cc = j["pelvis"], j["chest"]
-    out.append(_ell(pc + pel @ np.array([0, 0.02, -0.01]) * h, pel,
-                    (0.165 * g * h, 0.13 * h, 0.105 * g * h), body.trousers))
+    out.append(
+        _ell(
+            pc + pel @ np.array([0, 0.02, -0.01]) * h,
+            pel,
+            (0.165 * g * h, 0.13 * h, 0.105 * g * h),
+            body.trousers,
+        )
+    )
     # A belt on the waistline: a visible line that tilts with the pelvis.
-    out.append(_ell(pc + pel[:, 1] * 0.085 * h, pel, (0.158 * g * h, 0.022 * h, 0.103 * g * h),
-                    _mix(body.trousers, (20, 15, 10), 0.6), depth_bias=0.004))
+    out.append(
+        _ell(
+            pc + pel[:, 1] * 0.085 * h,
+            pel,
+            (0.158 * g * h, 0.022 * h, 0.103 * g * h),
+            _mix(body.trousers, (20, 15, 10), 0.6),
+            depth_bias=0.004,
+        )
+    )
     for t, semi in (
         (0.30, (0.140 * g * h, 0.16 * h, 0.095 * g * h)),
         (0.55, (0.150 * g * h, 0.19 * h, 0.102 * g * h)),
@@ -268,8 +285,9 @@ def shapes(pose: Pose, body: BodyParams) -> list[Shape]:
         out.append(_ell(_lerp(pc, cc, t), frame(left, up), semi, body.shirt))
     # Neck and head.
     neck_top = j["head"] - head_r[:, 1] * d.head[1] * 0.55 - head_r[:, 2] * d.head[2] * 0.25
-    out.append(Capsule(cc + chest_r[:, 1] * 0.02 * h, neck_top, 0.05 * g * h, 0.045 * g * h,
-                       body.skin))
+    out.append(
+        Capsule(cc + chest_r[:, 1] * 0.02 * h, neck_top, 0.05 * g * h, 0.045 * g * h, body.skin)
+    )
     out.append(_ell(j["head"], head_r, d.head, body.skin, kind="head"))
     out += _face(j["head"], head_r, d.head, body)
     # Arms (short sleeves), hands.
@@ -309,18 +327,40 @@ def _face(center: Vec, r: Vec, semi: tuple[float, float, float], body: BodyParam
     dark = (30, 25, 25)
     for side in (1.0, -1.0):
         eye = on_head(side * 0.032 * s, 0.012 * s, 0.09)
-        out.append(_ell(eye, r, (0.011 * s, 0.007 * s, 0.006 * s), (245, 245, 245),
-                        depth_bias=0.03))
-        out.append(_ell(eye + r[:, 2] * 0.003, r, (0.0055 * s, 0.0055 * s, 0.004 * s), dark,
-                        depth_bias=0.035))
+        out.append(
+            _ell(eye, r, (0.011 * s, 0.007 * s, 0.006 * s), (245, 245, 245), depth_bias=0.03)
+        )
+        out.append(
+            _ell(
+                eye + r[:, 2] * 0.003,
+                r,
+                (0.0055 * s, 0.0055 * s, 0.004 * s),
+                dark,
+                depth_bias=0.035,
+            )
+        )
         brow = on_head(side * 0.032 * s, 0.032 * s, 0.085)
-        out.append(_ell(brow, r, (0.014 * s, 0.004 * s, 0.004 * s), _mix(body.hair, dark, 0.3),
-                        depth_bias=0.03))
+        out.append(
+            _ell(
+                brow,
+                r,
+                (0.014 * s, 0.004 * s, 0.004 * s),
+                _mix(body.hair, dark, 0.3),
+                depth_bias=0.03,
+            )
+        )
         ear = on_head(side * 0.09, -0.005 * s, -0.005)
         out.append(_ell(ear, r, (0.008 * s, 0.026 * s, 0.018 * s), _mix(body.skin, dark, 0.12)))
     nose = on_head(0.0, -0.012 * s, 0.1)
-    out.append(_ell(nose + r[:, 2] * 0.008 * s, r, (0.011 * s, 0.02 * s, 0.014 * s),
-                    _mix(body.skin, dark, 0.06), depth_bias=0.02))
+    out.append(
+        _ell(
+            nose + r[:, 2] * 0.008 * s,
+            r,
+            (0.011 * s, 0.02 * s, 0.014 * s),
+            _mix(body.skin, dark, 0.06),
+            depth_bias=0.02,
+        )
+    )
     mouth = on_head(0.0, -0.045 * s, 0.09)
     out.append(_ell(mouth, r, (0.018 * s, 0.004 * s, 0.004 * s), (150, 60, 60), depth_bias=0.03))
     return out

@@ -36,34 +36,70 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("exercise", choices=EXERCISES)
     p.add_argument("-o", "--out", required=True, type=Path, help="output clip (.mp4)")
     p.add_argument("--reps", type=int, default=None, help="number of reps (default per exercise)")
-    p.add_argument("--fault", action="append", default=[], metavar="ID",
-                   help=f"inject a fault (repeatable); {faults}")
+    p.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="ID",
+        help=f"inject a fault (repeatable); {faults}",
+    )
     p.add_argument("--view", default=None, help=f"camera view; {views}")
-    p.add_argument("--side", choices=("left", "right"), default=None,
-                   help="working side (standing_hip_hike)")
-    p.add_argument("--hold", type=float, default=None, metavar="S",
-                   help="hold at the top after the reps, seconds (default per exercise; 0: none)")
+    p.add_argument(
+        "--side", choices=("left", "right"), default=None, help="working side (standing_hip_hike)"
+    )
+    p.add_argument(
+        "--hold",
+        type=float,
+        default=None,
+        metavar="S",
+        help="hold at the top after the reps, seconds (default per exercise; 0: none)",
+    )
     p.add_argument("--tempo", type=float, default=None, help="speed factor (default: from seed)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--look", choices=LOOKS, default="random",
-                   help="body, clothes and room: fixed default or drawn from the seed")
-    p.add_argument("--degrade", choices=DEGRADES, default="mild",
-                   help="camera noise, blur, lighting change and JPEG artefacts")
-    p.add_argument("--camera-jitter", type=float, default=1.0,
-                   help="0: canonical camera for the view; 1: varied by the seed")
+    p.add_argument(
+        "--look",
+        choices=LOOKS,
+        default="random",
+        help="body, clothes and room: fixed default or drawn from the seed",
+    )
+    p.add_argument(
+        "--degrade",
+        choices=DEGRADES,
+        default="mild",
+        help="camera noise, blur, lighting change and JPEG artefacts",
+    )
+    p.add_argument(
+        "--camera-jitter",
+        type=float,
+        default=1.0,
+        help="0: canonical camera for the view; 1: varied by the seed",
+    )
     p.add_argument("--size", type=_size, default=(640, 480), metavar="WxH")
     p.add_argument("--fps", type=float, default=30.0)
     p.add_argument("--crf", type=int, default=28, help="H.264 quality (lower = bigger file)")
-    p.add_argument("--out-truth", type=Path, default=None,
-                   help="ground-truth JSON path (default: the clip's path with .json)")
+    p.add_argument(
+        "--out-truth",
+        type=Path,
+        default=None,
+        help="ground-truth JSON path (default: the clip's path with .json)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     try:
         cfg = ClipConfig(
-            exercise=args.exercise, reps=args.reps, faults=tuple(args.fault), view=args.view,
-            side=args.side, seed=args.seed, size=args.size, fps=args.fps, hold_s=args.hold,
-            tempo=args.tempo, look=args.look, degrade=args.degrade,
+            exercise=args.exercise,
+            reps=args.reps,
+            faults=tuple(args.fault),
+            view=args.view,
+            side=args.side,
+            seed=args.seed,
+            size=args.size,
+            fps=args.fps,
+            hold_s=args.hold,
+            tempo=args.tempo,
+            look=args.look,
+            degrade=args.degrade,
             camera_jitter=args.camera_jitter,
         )
         truth = render_clip(cfg, args.out, args.out_truth, crf=args.crf)

@@ -42,10 +42,24 @@ FOOT_H = (1.5, 1.7)
 FOOT_T = 0.5
 DEGRADES = ("none", "mild", "strong")
 
-SKINS = [(255, 220, 185), (238, 190, 150), (224, 172, 140), (198, 140, 100), (160, 105, 70),
-         (115, 75, 50)]
-SHIRTS = [(40, 90, 170), (180, 40, 50), (40, 130, 80), (230, 140, 30), (110, 60, 150),
-          (30, 30, 35), (200, 60, 120), (20, 120, 140)]
+SKINS = [
+    (255, 220, 185),
+    (238, 190, 150),
+    (224, 172, 140),
+    (198, 140, 100),
+    (160, 105, 70),
+    (115, 75, 50),
+]
+SHIRTS = [
+    (40, 90, 170),
+    (180, 40, 50),
+    (40, 130, 80),
+    (230, 140, 30),
+    (110, 60, 150),
+    (30, 30, 35),
+    (200, 60, 120),
+    (20, 120, 140),
+]
 TROUSERS = [(45, 45, 55), (30, 40, 80), (70, 70, 75), (20, 20, 22), (120, 100, 70)]
 HAIRS = [(25, 20, 18), (60, 40, 25), (110, 75, 40), (200, 170, 110), (150, 150, 150)]
 SHOES = [(235, 235, 235), (30, 30, 30), (90, 90, 100), (200, 60, 40)]
@@ -135,7 +149,9 @@ class Clip:
             yield t, self.render(t, bg, rng)
 
     def render(
-        self, t: float, bg: npt.NDArray[np.uint8] | None = None,
+        self,
+        t: float,
+        bg: npt.NDArray[np.uint8] | None = None,
         rng: np.random.Generator | None = None,
     ) -> npt.NDArray[np.uint8]:
         canvas = (background(self.camera, self.scene) if bg is None else bg).copy()
@@ -144,14 +160,19 @@ class Clip:
         contact_shadow(canvas, pts, self.camera)
         draw_body(canvas, shapes(pose, self.body), self.body, self.camera, self.scene)
         return finish_frame(
-            canvas, self.camera.size, self.degrade, t,
+            canvas,
+            self.camera.size,
+            self.degrade,
+            t,
             rng if rng is not None else np.random.default_rng(0),
         )
 
     def landmarks_2d(self, t: float) -> dict[str, list[float]]:
         """Projected BlazePose-equivalent points (pixels) of the true pose at time t."""
-        return {k: [round(float(x), 1) for x in self.camera.project(v)]
-                for k, v in blazepose_points(self.pose(t), self.body).items()}
+        return {
+            k: [round(float(x), 1) for x in self.camera.project(v)]
+            for k, v in blazepose_points(self.pose(t), self.body).items()
+        }
 
 
 def blazepose_points(pose: Pose, body: BodyParams) -> dict[str, npt.NDArray[np.float64]]:
@@ -163,7 +184,8 @@ def blazepose_points(pose: Pose, body: BodyParams) -> dict[str, npt.NDArray[np.f
     out = {"nose": hc + hr @ np.array([0.0, -0.012 * d.scale, a[2] + 0.012 * d.scale])}
     for s, sg in (("left", 1.0), ("right", -1.0)):
         out[f"{s}_eye"] = hc + hr @ np.array([sg * 0.032, 0.012, a[2] * 0.93]) * np.array(
-            [d.scale, d.scale, 1.0])
+            [d.scale, d.scale, 1.0]
+        )
         out[f"{s}_ear"] = hc + hr @ np.array([sg * a[0], -0.005 * d.scale, -0.005])
         for j in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle", "heel"):
             out[f"{s}_{j}"] = pose.joints[f"{s}_{j}"]
@@ -226,11 +248,17 @@ def _look(cfg: ClipConfig, rng: np.random.Generator) -> tuple[BodyParams, Scene]
     body = BodyParams(
         height_m=float(rng.uniform(1.55, 1.92)),
         build=float(rng.uniform(0.85, 1.25)),
-        skin=pick(SKINS), shirt=pick(SHIRTS), trousers=pick(TROUSERS), hair=pick(HAIRS),
-        shoes=pick(SHOES), long_hair=bool(rng.uniform() < 0.4),
+        skin=pick(SKINS),
+        shirt=pick(SHIRTS),
+        trousers=pick(TROUSERS),
+        hair=pick(HAIRS),
+        shoes=pick(SHOES),
+        long_hair=bool(rng.uniform() < 0.4),
     )
     scene = Scene(
-        room=bool(rng.uniform() < 0.75), wall=pick(WALLS), floor=pick(FLOORS),
+        room=bool(rng.uniform() < 0.75),
+        wall=pick(WALLS),
+        floor=pick(FLOORS),
         mat=pick(MATS) if bridge and rng.uniform() < 0.8 else None,
         light_dir=(float(rng.uniform(-0.6, 0.6)), 1.0, float(rng.uniform(-0.3, 0.8))),
     )
@@ -241,11 +269,17 @@ def _degrade(cfg: ClipConfig, rng: np.random.Generator) -> Degrade:
     if cfg.degrade == "none":
         return Degrade()
     if cfg.degrade == "mild":
-        return Degrade(noise_sigma=float(rng.uniform(1.0, 3.0)), blur_px=0.5,
-                       gain=float(rng.uniform(0.92, 1.05)), flicker=0.02)
+        return Degrade(
+            noise_sigma=float(rng.uniform(1.0, 3.0)),
+            blur_px=0.5,
+            gain=float(rng.uniform(0.92, 1.05)),
+            flicker=0.02,
+        )
     return Degrade(
-        noise_sigma=float(rng.uniform(3.0, 8.0)), blur_px=float(rng.uniform(0.6, 1.6)),
-        gain=float(rng.uniform(0.7, 1.1)), flicker=float(rng.uniform(0.03, 0.08)),
+        noise_sigma=float(rng.uniform(3.0, 8.0)),
+        blur_px=float(rng.uniform(0.6, 1.6)),
+        gain=float(rng.uniform(0.7, 1.1)),
+        flicker=float(rng.uniform(0.03, 0.08)),
         jpeg_quality=int(rng.integers(35, 70)),
     )
 
@@ -253,28 +287,44 @@ def _degrade(cfg: ClipConfig, rng: np.random.Generator) -> Degrade:
 def plan(cfg: ClipConfig) -> Clip:
     """Draw everything random from the seed, in a fixed order, and build the script."""
     rng = np.random.default_rng(cfg.seed)
-    look_rng, cam_rng, motion_rng, deg_rng = (np.random.default_rng(s) for s in rng.integers(
-        0, 2**31, size=4))
+    look_rng, cam_rng, motion_rng, deg_rng = (
+        np.random.default_rng(s) for s in rng.integers(0, 2**31, size=4)
+    )
     body, scene = _look(cfg, look_rng)
     dims = Dims.of(body)
     drawn_tempo = float(motion_rng.uniform(0.85, 1.15))  # always drawn: keeps later draws
     tempo = cfg.tempo if cfg.tempo is not None else drawn_tempo
     reps = DEFAULT_REPS[cfg.exercise] if cfg.reps is None else cfg.reps
     script, ctx = make_script(
-        cfg.exercise, dims, side=cfg.side_name, reps=reps, faults=cfg.faults, rng=motion_rng,
-        tempo=tempo, hold_s=cfg.hold_s,
+        cfg.exercise,
+        dims,
+        side=cfg.side_name,
+        reps=reps,
+        faults=cfg.faults,
+        rng=motion_rng,
+        tempo=tempo,
+        hold_s=cfg.hold_s,
     )
     if isinstance(ctx, BridgeSetup):
         k = dims.scale
-        scene = Scene(scene.room, scene.wall, scene.floor, scene.mat,
-                      (-0.6 * k, ctx.ankle_x + 0.35 * k, -0.33 * k, 0.33 * k), scene.light_dir)
+        scene = Scene(
+            scene.room,
+            scene.wall,
+            scene.floor,
+            scene.mat,
+            (-0.6 * k, ctx.ankle_x + 0.35 * k, -0.33 * k, 0.33 * k),
+            scene.light_dir,
+        )
     cam = _camera(cfg, cam_rng, ctx, dims)
     return Clip(cfg, script, body, cam, scene, _degrade(cfg, deg_rng), tempo, ctx)
 
 
 def write_video(
-    path: Path, frames: Iterator[tuple[float, npt.NDArray[np.uint8]]], fps: float,
-    size: tuple[int, int], crf: int = 28,
+    path: Path,
+    frames: Iterator[tuple[float, npt.NDArray[np.uint8]]],
+    fps: float,
+    size: tuple[int, int],
+    crf: int = 28,
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """H.264 (libx264, yuv420p) via PyAV; returns the number of frames written."""
@@ -302,7 +352,10 @@ def write_video(
 
 
 def render_clip(
-    cfg: ClipConfig, out: str | Path, truth_out: str | Path | None = None, crf: int = 28,
+    cfg: ClipConfig,
+    out: str | Path,
+    truth_out: str | Path | None = None,
+    crf: int = 28,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """Render ``cfg`` to ``out`` (mp4) and its ground truth to ``truth_out`` (default: .json)."""

@@ -233,7 +233,8 @@ def bridge_script(
     hold_s: float = 0.0,
 ) -> tuple[Script, BridgeSetup]:
     st = BridgeSetup.of(
-        dims, knee_rest_deg=float(rng.uniform(74, 86)),
+        dims,
+        knee_rest_deg=float(rng.uniform(74, 86)),
         drop_side=str(rng.choice(["left", "right"])),
     )
     rest = st.lift_rest
@@ -283,10 +284,19 @@ def bridge_script(
     if "reach_top" in faults:
         fault_iv["reach_top"] = tuple(partial)
     script = Script(
-        "glute_bridge", None, round(tl.t, 3), tuple(tl.keys), tuple(rep_iv), tuple(partial),
-        tuple(holds), fault_iv,
-        {"knee_rest_deg": round(st.knee_rest_deg, 2), "drop_side": st.drop_side,
-         "roll_peak_deg": round(roll_peak, 2)},
+        "glute_bridge",
+        None,
+        round(tl.t, 3),
+        tuple(tl.keys),
+        tuple(rep_iv),
+        tuple(partial),
+        tuple(holds),
+        fault_iv,
+        {
+            "knee_rest_deg": round(st.knee_rest_deg, 2),
+            "drop_side": st.drop_side,
+            "roll_peak_deg": round(roll_peak, 2),
+        },
     )
     return script, st
 
@@ -407,8 +417,14 @@ def hike_script(
     if "hold_too_short" in faults:
         fault_iv["hold_too_short"] = tuple(short)
     return Script(
-        "standing_hip_hike", side, round(tl.t, 3), tuple(tl.keys), tuple(rep_iv), (),
-        tuple(holds), fault_iv,
+        "standing_hip_hike",
+        side,
+        round(tl.t, 3),
+        tuple(tl.keys),
+        tuple(rep_iv),
+        (),
+        tuple(holds),
+        fault_iv,
         {"lean_peak_deg": round(lean_peak, 2), "knee_flex_peak_deg": round(knee_peak, 2)},
     )
 

@@ -210,9 +210,9 @@ def background(cam: Camera, scene: Scene) -> npt.NDArray[np.uint8]:
     seam = (np.abs((p[..., 2] / 0.14) % 1.0) < 0.03) | (
         np.abs(((p[..., 0] + (plank % 5) * 0.37) / 1.2) % 1.0) < 0.004
     )
-    floor_col = fl[None, None, :] * (1.0 + 0.12 * var[..., None]) * np.where(seam, 0.75, 1.0)[
-        ..., None
-    ]
+    floor_col = (
+        fl[None, None, :] * (1.0 + 0.12 * var[..., None]) * np.where(seam, 0.75, 1.0)[..., None]
+    )
     if scene.mat is not None:
         x0, x1, z0, z1 = scene.mat_rect
         on_mat = (p[..., 0] > x0) & (p[..., 0] < x1) & (p[..., 2] > z0) & (p[..., 2] < z1)
@@ -252,7 +252,10 @@ def background(cam: Camera, scene: Scene) -> npt.NDArray[np.uint8]:
 
 
 def draw_body(
-    canvas: npt.NDArray[np.uint8], shapes: list[Shape], body: BodyParams, cam: Camera,
+    canvas: npt.NDArray[np.uint8],
+    shapes: list[Shape],
+    body: BodyParams,
+    cam: Camera,
     scene: Scene,
 ) -> None:
     """Draw the shapes onto ``canvas`` (RGB, supersampled size) in place."""
@@ -306,8 +309,16 @@ def contact_shadow(
     for (x, y), r, hh in zip(px, rad, height, strict=True):
         a = float(np.clip(1.0 - hh / 0.8, 0.0, 1.0))
         if a > 0 and np.isfinite(x) and np.isfinite(y):
-            cv2.ellipse(mask, (int(x), int(y)), (max(int(r * 1.3), 1), max(int(r * 0.5), 1)),
-                        0, 0, 360, (a,), -1)
+            cv2.ellipse(
+                mask,
+                (int(x), int(y)),
+                (max(int(r * 1.3), 1), max(int(r * 0.5), 1)),
+                0,
+                0,
+                360,
+                (a,),
+                -1,
+            )
     blurred = np.asarray(cv2.GaussianBlur(mask, (0, 0), 3))
     small = np.clip(255.0 * (1.0 - strength * np.clip(blurred, 0, 1)), 0, 255).astype(np.uint8)
     factor = np.asarray(cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR))
@@ -335,7 +346,10 @@ class Degrade:
 
 
 def finish_frame(
-    canvas: npt.NDArray[np.uint8], size: tuple[int, int], deg: Degrade, t_s: float,
+    canvas: npt.NDArray[np.uint8],
+    size: tuple[int, int],
+    deg: Degrade,
+    t_s: float,
     rng: np.random.Generator,
 ) -> npt.NDArray[np.uint8]:
     """Downsample the supersampled canvas and apply the degradations; returns RGB."""

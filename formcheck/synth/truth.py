@@ -20,8 +20,19 @@ from formcheck.synth.clip import Clip, ClipConfig
 
 SCHEMA_VERSION = 1
 REQUIRED_KEYS = (
-    "schema_version", "exercise", "view", "side", "fps", "n_frames", "duration_s", "reps",
-    "rep_times", "partial_reps", "holds", "faults", "seed",
+    "schema_version",
+    "exercise",
+    "view",
+    "side",
+    "fps",
+    "n_frames",
+    "duration_s",
+    "reps",
+    "rep_times",
+    "partial_reps",
+    "holds",
+    "faults",
+    "seed",
 )
 
 
@@ -49,10 +60,18 @@ def truth_dict(clip: Clip, n_frames: int | None = None) -> dict[str, Any]:
         "faults": {k: _iv(v) for k, v in s.faults.items()},
         "seed": cfg.seed,
         "config": {
-            "reps": cfg.reps, "faults": list(cfg.faults), "hold_s": cfg.hold_s,
-            "size": list(cfg.size), "look": cfg.look, "degrade": cfg.degrade,
-            "camera_jitter": cfg.camera_jitter, "tempo": cfg.tempo, "fps": cfg.fps,
-            "view": cfg.view, "side": cfg.side, "tempo_used": round(clip.tempo, 3),
+            "reps": cfg.reps,
+            "faults": list(cfg.faults),
+            "hold_s": cfg.hold_s,
+            "size": list(cfg.size),
+            "look": cfg.look,
+            "degrade": cfg.degrade,
+            "camera_jitter": cfg.camera_jitter,
+            "tempo": cfg.tempo,
+            "fps": cfg.fps,
+            "view": cfg.view,
+            "side": cfg.side,
+            "tempo_used": round(clip.tempo, 3),
         },
         "render": {
             "body": clip.body.to_dict(),
@@ -69,10 +88,19 @@ def config_from_truth(d: dict[str, Any]) -> ClipConfig:
     """The :class:`ClipConfig` that rendered a clip, rebuilt from its truth JSON."""
     c = d["config"]
     return ClipConfig(
-        exercise=d["exercise"], reps=c["reps"], faults=tuple(c["faults"]), view=c["view"],
-        side=c["side"], seed=d["seed"], size=(int(c["size"][0]), int(c["size"][1])),
-        fps=c["fps"], hold_s=c["hold_s"], tempo=c["tempo"], look=c["look"],
-        degrade=c["degrade"], camera_jitter=c["camera_jitter"],
+        exercise=d["exercise"],
+        reps=c["reps"],
+        faults=tuple(c["faults"]),
+        view=c["view"],
+        side=c["side"],
+        seed=d["seed"],
+        size=(int(c["size"][0]), int(c["size"][1])),
+        fps=c["fps"],
+        hold_s=c["hold_s"],
+        tempo=c["tempo"],
+        look=c["look"],
+        degrade=c["degrade"],
+        camera_jitter=c["camera_jitter"],
     )
 
 

@@ -119,15 +119,36 @@ def launch_chromium(p: Any, extra_args: list[str] | None = None) -> Any:
     )
 
 
+#: True once the script has finished its run and every element it sent is drawn. The app
+#: root carries the run state (``data-test-script-state``); Streamlit loads most element
+#: kinds (tables, metrics, alerts, video, charts...) on first use and shows a skeleton
+#: (``stSkeleton``) in their place until their code has arrived. ``done`` is a selector
+#: that must be on the page too (None: no extra condition).
+SETTLED_JS = """(done) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const main = document.querySelector('[data-testid="stMain"]');
+  return !!app && !!main
+    && app.getAttribute('data-test-script-state') === 'notRunning'
+    && (!done || !!document.querySelector(done))
+    && !main.querySelector('[data-testid="stSkeleton"]');
+}"""
+
+
 def wait_for_app(pg: Any, selector: str | None = None, timeout_ms: int = 120_000) -> None:
-    """Wait until the page has rendered (``selector``, else its title) and the script is idle."""
+    """Wait until ``selector`` (else the page title) is drawn, the script run that drew it
+    is over, and every element on the page has been drawn (no sleeps: page states only).
+
+    ``selector`` should be something the awaited run draws (after a click: something new),
+    so that the finished run seen here is that run, not the one before the click.
+    """
     pg.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
     pg.wait_for_selector(selector or '[data-testid="stMain"] h1', timeout=timeout_ms)
-    pg.wait_for_timeout(600)  # Streamlit shows its running icon only after a short delay
-    pg.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')",
-        timeout=timeout_ms,
-    )
+    pg.wait_for_function(SETTLED_JS, arg=None, timeout=timeout_ms)
+
+
+def wait_until_settled(pg: Any, done: str | None = None, timeout_ms: int = 180_000) -> None:
+    """Wait until ``done`` (if given) is on the page and the page is settled (SETTLED_JS)."""
+    pg.wait_for_function(SETTLED_JS, arg=done, timeout=timeout_ms)
 
 
 def main_text(pg: Any) -> str:

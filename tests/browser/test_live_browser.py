@@ -1,9 +1,18 @@
 """Live coaching end to end: a sample clip as Chromium's fake camera, through WebRTC.
 
-The clip (converted to .y4m) is padded with still rest frames before and after,
-because Chromium loops the file: the live count reaches the clip's true count,
-then stays there through the padding (and the next pass's lead-in) until the
-second pass adds reps. The test asserts the first long plateau of the count.
+Chromium loops a fake-camera file, so a test that keeps reading after the clip ends
+sees the second pass add reps. Nothing here is timed by the wall clock:
+
+* The clip (converted to .y4m) is padded with its first frame for LEAD_S before and
+  its last frame for TRAIL_S after, so a whole pass lasts far longer than a test
+  needs: on a loaded machine the count still cannot reach the loop.
+* The count is read at a *stream* time, from the page's "Set time" (the frames' own
+  timestamps, see formcheck.live): once the set has run SETTLE_S past the end of the
+  clip, every rep in it has been seen and the padding adds none.
+* Two checks make the margins explicit instead of hoping: the camera started before
+  the clip's first rep (else the lead-in was too short), and the camera was stopped
+  before the file could loop (else the padding was too short). Both use the fact
+  that a file camera can fall behind the wall clock but never run ahead of it.
 """
 
 from __future__ import annotations
@@ -14,6 +23,8 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +34,14 @@ from browserkit import ROOT, launch_chromium, main_text, run_app, screenshot, wa
 from formcheck.video import to_y4m
 
 CLIP = ROOT / "sample_videos" / "glute_bridge_side_clean.mp4"
-LEAD_S = 2.0  # rest frames before the clip (WebRTC takes ~1 s to connect)
-TRAIL_S = 8.0  # rest frames after it
-PLATEAU_S = 10.0  # longer than any pause between reps in one pass, shorter than the padding gap
+#: Still frames before the clip: WebRTC connects in about 1 s on an idle machine.
+LEAD_S = 6.0
+#: Still frames after it: the margin before the file loops (about 14 MB per second).
+TRAIL_S = 45.0
+#: Stream time past the clip's end before the count is read.
+SETTLE_S = 6.0
+#: Failure bound only (a broken stream); the checks themselves never wait on the clock.
+GIVE_UP_S = 300.0
 REPS_RE = re.compile(r"Reps (\d+) / (\d+)")
 # Runs in every frame (the WebRTC component is an iframe): keeps the camera stream so a
 # test can stop its track, the way a camera that is unplugged or taken by another app stops.
@@ -46,60 +62,136 @@ KEEP_CAMERA_STREAM = """
   };
 })();
 """
+SET_TIME_RE = re.compile(r"Set time (\d+):(\d\d(?:\.\d+)?)")
+#: The reps tile and the footer's set time, read in one go.
+READ_PANEL = """() => {
+  const reps = document.querySelector('#fc-reps');
+  const main = document.querySelector('[data-testid="stMain"]');
+  return [reps ? reps.innerText : '', main ? main.innerText : ''];
+}"""
+#: True once the footer's set time is at least ``min_s`` seconds.
+SET_TIME_AT_LEAST = """(min_s) => {
+  const m = /Set time (\\d+):(\\d\\d(?:\\.\\d+)?)/.exec(document.body.innerText);
+  return !!m && Number(m[1]) * 60 + Number(m[2]) >= min_s;
+}"""
 
 
-def padded_y4m(src: Path, dst: Path, lead_s: float, trail_s: float) -> tuple[int, float]:
+@dataclass(frozen=True)
+class FakeCamera:
+    y4m: Path
+    reps: int  # the clip's true count
+    first_rep: tuple[float, float]  # (start, end) of its first rep, in clip time
+    clip_s: float  # the clip's length inside the file (from LEAD_S on)
+    loop_s: float  # the whole file: Chromium starts again from its first frame here
+
+
+def padded_y4m(src: Path, dst: Path, lead_s: float, trail_s: float) -> tuple[int, int, float]:
     """Convert ``src`` to 640x480 y4m with its first frame repeated for ``lead_s`` before and
-    its last frame for ``trail_s`` after. Returns (frames, fps)."""
+    its last frame for ``trail_s`` after. Streams frame by frame (the file is ~1 GB).
+    Returns (clip frames, all frames, fps)."""
     raw = dst.with_suffix(".raw.y4m")
     to_y4m(src, raw, size=(640, 480))
-    data = raw.read_bytes()
-    raw.unlink()
-    header, _, body = data.partition(b"\n")
-    fields = dict((f[:1], f[1:]) for f in header.split()[1:])
-    w, h = int(fields[b"W"]), int(fields[b"H"])
-    num, den = (int(x) for x in fields[b"F"].split(b":"))
-    fps = num / den
-    size = w * h * 3 // 2
-    frame_len = len(b"FRAME\n") + size
-    n = len(body) // frame_len
-    assert n * frame_len == len(body), "unexpected y4m layout"
-    first, last = body[:frame_len], body[(n - 1) * frame_len :]
-    lead, trail = round(lead_s * fps), round(trail_s * fps)
-    with open(dst, "wb") as out:
-        out.write(header + b"\n")
-        out.write(first * lead)
-        out.write(body)
-        out.write(last * trail)
-    return lead + n + trail, fps
+    try:
+        with open(raw, "rb") as f:
+            header = f.readline()
+            fields = dict((t[:1], t[1:]) for t in header.split()[1:])
+            w, h = int(fields[b"W"]), int(fields[b"H"])
+            num, den = (int(x) for x in fields[b"F"].split(b":"))
+            fps = num / den
+            frame_len = len(b"FRAME\n") + w * h * 3 // 2
+            lead, trail = round(lead_s * fps), round(trail_s * fps)
+            n = 0
+            with open(dst, "wb") as out:
+                out.write(header)
+                last = b""
+                while frame := f.read(frame_len):
+                    assert len(frame) == frame_len and frame.startswith(b"FRAME"), "bad y4m"
+                    for _ in range(lead if n == 0 else 0):
+                        out.write(frame)
+                    out.write(frame)
+                    last, n = frame, n + 1
+                assert n > 0, "empty clip"
+                for _ in range(trail):
+                    out.write(last)
+    finally:
+        raw.unlink(missing_ok=True)
+    return n, lead + n + trail, fps
 
 
 @pytest.fixture(scope="module")
-def fake_camera(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+def fake_camera(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeCamera]:
     if not CLIP.is_file():
         pytest.skip(f"{CLIP.name} is not in sample_videos/")
     truth = json.loads(CLIP.with_suffix(".json").read_text())
     y4m = tmp_path_factory.mktemp("camera") / "camera.y4m"
-    padded_y4m(CLIP, y4m, LEAD_S, TRAIL_S)
-    return y4m, int(truth["reps"])
+    n, total, fps = padded_y4m(CLIP, y4m, LEAD_S, TRAIL_S)
+    (start, end), *_ = truth["rep_times"]
+    yield FakeCamera(y4m, int(truth["reps"]), (start, end), clip_s=n / fps, loop_s=total / fps)
+    y4m.unlink(missing_ok=True)  # ~1 GB: do not leave it in pytest's kept temp dirs
 
 
-def read_reps(pg: Any) -> int | None:
-    try:
-        text = pg.locator("#fc-reps").inner_text(timeout=2_000)
-    except Exception:
-        return None
-    m = REPS_RE.search(text)
-    return int(m.group(1)) if m else None
+def read_panel(pg: Any) -> tuple[int | None, float | None]:
+    """(reps shown, set time shown in seconds); None for what the page does not show yet."""
+    reps_text, main = pg.evaluate(READ_PANEL)
+    m = REPS_RE.search(reps_text)
+    t = SET_TIME_RE.search(main)
+    return (
+        int(m.group(1)) if m else None,
+        int(t.group(1)) * 60 + float(t.group(2)) if t else None,
+    )
+
+
+@dataclass
+class SetWatch:
+    """What the page showed while the set ran, against the test's own clock."""
+
+    started: float  # monotonic time of the Start click (the camera starts after it)
+    history: list[tuple[float, int]]  # (set time, reps) each time the count changed
+    first_frame_by_s: float  # camera time of the set's first frame is at most this
+    reps: int | None = None
+
+
+def watch_set(pg: Any, started: float, until_set_s: float, on_reading: Any = None) -> SetWatch:
+    """Poll the panel until the set time reaches ``until_set_s``; return what was seen.
+
+    ``first_frame_by_s``: each reading at wall time W (since Start) showing set time T
+    bounds the camera time of the set's first frame by W - T (the frame shown was
+    captured no later than W, and T after the first). A file camera's position is never
+    ahead of its wall time, so the set saw the file from at most this point on.
+    """
+    watch = SetWatch(started, [], float("inf"))
+    while True:
+        reps, set_t = read_panel(pg)
+        wall = time.monotonic() - started
+        if set_t is not None:
+            watch.first_frame_by_s = min(watch.first_frame_by_s, wall - set_t)
+            if reps is not None and (not watch.history or watch.history[-1][1] != reps):
+                watch.history.append((set_t, reps))
+            if on_reading is not None:
+                on_reading(reps, set_t)
+            if set_t >= until_set_s:
+                watch.reps = reps
+                return watch
+        if wall > GIVE_UP_S:
+            pytest.fail(f"set time never reached {until_set_s:.1f} s; seen {watch.history}")
+        time.sleep(0.25)
+
+
+def stop_camera(pg: Any) -> None:
+    """Stop the page's camera track (as an unplugged camera would): no frame comes after."""
+    frame = pg.locator('iframe[title*="webrtc_streamer"]').element_handle().content_frame()
+    assert frame.evaluate("() => window.__fcStopCamera()") >= 1
 
 
 def test_live_counts_the_clips_reps(
-    app_url: str, playwright_instance: Any, fake_camera: tuple[Path, int]
+    app_url: str, playwright_instance: Any, fake_camera: FakeCamera
 ) -> None:
-    y4m, truth = fake_camera
+    cam = fake_camera
+    truth, loop_s = cam.reps, cam.loop_s
+    first_rise_s = LEAD_S + cam.first_rep[0]  # in the camera file's time
     browser = launch_chromium(
         playwright_instance,
-        ["--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={y4m}"],
+        ["--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={cam.y4m}"],
     )
     try:
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -113,36 +205,45 @@ def test_live_counts_the_clips_reps(
         assert "Reps 0 / 10" in text
         component = pg.frame_locator('iframe[title*="webrtc_streamer"]')
         component.get_by_role("button", name="Start set").click()
+        started = time.monotonic()
 
-        # Poll the page text; find the first time the count stays put for PLATEAU_S.
-        history: list[tuple[float, int]] = []
-        t0 = time.monotonic()
-        since, value = t0, -1
-        plateau: int | None = None
-        shot_taken = False
-        while time.monotonic() - t0 < 120:
-            n = read_reps(pg)
-            now = time.monotonic()
-            if n is not None and n != value:
-                history.append((round(now - t0, 1), n))
-                since, value = now, n
-            if value == truth - 1 and not shot_taken and now - since > 1.5:
-                screenshot(pg, "live", height=900)  # mid-set, with the overlay
-                shot_taken = True
-            if value > 0 and now - since >= PLATEAU_S:
-                plateau = value
-                break
-            time.sleep(0.25)
-        assert plateau is not None, f"the live count never settled: {history}"
-        assert plateau == truth, f"live count {plateau}, truth {truth}; history {history}"
+        # Read the count once the set's own clock is SETTLE_S past the end of the clip.
+        shot: dict[str, float] = {}
+
+        def mid_set_screenshot(reps: int | None, set_t: float) -> None:
+            if reps == truth - 1 and "done" not in shot:  # mid-set, with the overlay
+                shot.setdefault("since", set_t)
+                if set_t - shot["since"] >= 1.5:
+                    screenshot(pg, "live", height=900)
+                    shot["done"] = set_t
+
+        watch = watch_set(pg, started, LEAD_S + cam.clip_s + SETTLE_S, mid_set_screenshot)
+        stop_camera(pg)  # no frame after this one: the count can no longer change
+        stopped_by_s = time.monotonic() - started
+        seen = f"count history (set time, reps) {watch.history}"
+        assert watch.first_frame_by_s < first_rise_s, (
+            f"the set's first frame came at most {watch.first_frame_by_s:.1f} s into the "
+            f"camera file, after the clip's first rep began at {first_rise_s:.1f} s: "
+            f"make LEAD_S longer; {seen}"
+        )
+        assert stopped_by_s < loop_s, (
+            f"the camera ran {stopped_by_s:.1f} s; the file loops at {loop_s:.1f} s, "
+            f"so a second pass may have been counted: make TRAIL_S longer; {seen}"
+        )
+        assert watch.reps == truth, f"live count {watch.reps}, truth {truth}; {seen}"
         text = main_text(pg)
         assert f"Reps {truth} / 10" in text
-        assert "analysing" in text
         fps = re.search(r"analysing (\d+) frames/s", text)
+        assert fps is not None, text
         print(
-            f"\nlive reps {plateau} (truth {truth}); count history {history}; "
-            f"analysed {fps.group(1) if fps else '?'} frames/s"
+            f"\nlive reps {watch.reps} (truth {truth}); {seen}; analysed {fps.group(1)} "
+            f"frames/s; first frame <= {watch.first_frame_by_s:.1f} s into the file; "
+            f"camera stopped {stopped_by_s:.1f} s after Start (file loops at {loop_s:.0f} s)"
         )
+
+        # The camera went away (its track stopped): the page says so and the set is kept.
+        pg.get_by_text("The camera stopped sending video").wait_for(timeout=30_000)
+        assert f"Reps {truth} / 10" in main_text(pg)
 
         # Another browser session has its own coach: it has counted nothing.
         other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
@@ -151,25 +252,17 @@ def test_live_counts_the_clips_reps(
         assert "Reps 0 / 10" in main_text(other) and "Camera off" in main_text(other)
         other.context.close()
 
-        # The camera goes away (its track stops): the page says so and the set is kept.
-        frame = pg.locator('iframe[title*="webrtc_streamer"]').element_handle().content_frame()
-        assert frame.evaluate("() => window.__fcStopCamera()") >= 1
-        pg.get_by_text("The camera stopped sending video").wait_for(timeout=30_000)
-        assert f"Reps {truth} / 10" in main_text(pg)
-
         # End the set: the summary keeps what was counted and offers the downloads.
         pg.get_by_role("button", name="End set").click()
         pg.get_by_role("heading", name="Last set").wait_for(timeout=30_000)
         wait_for_app(pg)
         summary = main_text(pg)
-        assert re.search(rf"\b{plateau} reps?\b", summary), summary
+        assert re.search(rf"\b{truth} reps?\b", summary), summary
         assert "Report (JSON)" in summary and "Reps (CSV)" in summary
 
         # A second set, stopped for pain: the reason is recorded and nothing more is asked.
         component.get_by_role("button", name="Start set").click()
-        pg.wait_for_function(
-            "() => /Set time 0:0[3-9]/.test(document.body.innerText)", timeout=60_000
-        )
+        pg.wait_for_function(SET_TIME_AT_LEAST, arg=3.0, timeout=GIVE_UP_S * 1000)
         pg.get_by_role("button", name="Stop — pain").click()
         pg.get_by_text("Set stopped at").wait_for(timeout=30_000)
         wait_for_app(pg)
@@ -192,7 +285,7 @@ def lan_address() -> str | None:
 
 
 def test_live_from_another_device_over_https_on_the_lan(
-    playwright_instance: Any, fake_camera: tuple[Path, int], tmp_path: Path
+    playwright_instance: Any, fake_camera: FakeCamera, tmp_path: Path
 ) -> None:
     """The documented LAN setup: bind to 0.0.0.0, serve HTTPS, open the LAN address.
 
@@ -224,18 +317,22 @@ def test_live_from_another_device_over_https_on_the_lan(
         check=True,
         capture_output=True,
     )
-    y4m, _ = fake_camera
+    cam = fake_camera
+    truth, loop_s = cam.reps, cam.loop_s
+    first_rise_s, first_rep_done_s = (LEAD_S + t for t in cam.first_rep)
     with run_app(tmp_path / "streamlit.log", address="0.0.0.0", host=ip, cert=(cert, key)) as url:
         browser = launch_chromium(
             playwright_instance,
             [
                 "--ignore-certificate-errors",
                 "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-video-capture={y4m}",
+                f"--use-file-for-fake-video-capture={cam.y4m}",
             ],
         )
         try:
-            pg = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            context.add_init_script(KEEP_CAMERA_STREAM)
+            pg = context.new_page()
             pg.goto(url + "/")
             wait_for_app(pg, "#fc-reps")
             assert pg.evaluate("window.isSecureContext") is True
@@ -243,13 +340,20 @@ def test_live_from_another_device_over_https_on_the_lan(
             pg.frame_locator('iframe[title*="webrtc_streamer"]').get_by_role(
                 "button", name="Start set"
             ).click()
-            # The first rep of the clip comes back through the LAN connection (about
-            # 8 s after Start on an idle machine; the slack is for a loaded one).
-            pg.wait_for_function(
-                "() => { const e = document.querySelector('#fc-reps');"
-                " return !!e && /Reps [1-9]/.test(e.innerText); }",
-                timeout=120_000,
+            started = time.monotonic()
+            # The first rep of the clip comes back through the LAN connection: read the
+            # count once the set's clock is SETTLE_S past the end of that rep.
+            watch = watch_set(pg, started, first_rep_done_s + SETTLE_S)
+            stop_camera(pg)
+            stopped_by_s = time.monotonic() - started
+            seen = f"count history (set time, reps) {watch.history}"
+            assert watch.first_frame_by_s < first_rise_s, (
+                f"the set's first frame came at most {watch.first_frame_by_s:.1f} s into "
+                f"the file, after the first rep began at {first_rise_s:.1f} s; {seen}"
             )
+            assert stopped_by_s < loop_s, f"the file may have looped; {seen}"
+            # Later reps may be in already (the set's clock starts when WebRTC connects).
+            assert watch.reps is not None and 1 <= watch.reps <= truth, seen
         finally:
             browser.close()
 
