@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from formcheck.landmarks import PoseFrame
+from formcheck.posture import POSTURE_GATES, classify_posture
 
 if TYPE_CHECKING:
     from formcheck.spec import ExerciseSpec
@@ -38,8 +39,6 @@ class PostureTracker:
         self.spec = spec
         self.gate = None
         if spec.posture is not None:
-            from formcheck.posture import POSTURE_GATES
-
             self.gate = POSTURE_GATES[spec.posture]
         self.open = self.gate is None
         self._since: float | None = None  # start of the current spell that would flip the gate
@@ -55,8 +54,6 @@ class PostureTracker:
         gate = self.gate
         if gate is None:
             return GateState(True, "")
-        from formcheck.posture import classify_posture
-
         reading = classify_posture(pose, self.spec.min_visibility)
         ok = gate.judge(reading)
         self._seen = reading.posture
@@ -73,8 +70,6 @@ class PostureTracker:
         return GateState(self.open, "" if self.open else self.message(ok))
 
     def message(self, ok: bool | None) -> str:
-        from formcheck.posture import POSTURE_GATES
-
         gate = self.gate
         assert gate is not None
         seen = self._seen

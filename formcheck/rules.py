@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from formcheck.results import Event, HoldEnded, PartialRep, Phase, RepCompleted
 from formcheck.spec.fields import (
@@ -103,10 +103,6 @@ OK = Verdict(False)
 
 class Evaluator(Protocol):
     def step(self, inp: RuleInput) -> Verdict: ...
-
-
-class Params(Protocol):
-    def validate(self, ctx: Ctx, where: str) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -570,7 +566,3 @@ def rules_markdown() -> str:
 
 def make_evaluator(rule: RuleSpec) -> Evaluator:
     return RULE_KINDS[rule.kind].make(rule)
-
-
-def params_of(kind: str) -> type[Any]:
-    return RULE_KINDS[kind].params

@@ -41,7 +41,6 @@ from formcheck.results import (
     Stopped,
     ViewSeen,
 )
-from formcheck.rules import REST as REST_STATE
 from formcheck.rules import (
     RULE_KINDS,
     Evaluator,
@@ -380,7 +379,7 @@ class ExerciseSession:
             hold_m is not None and hold_m.holding
         )
         if active is None:
-            return dataclasses.replace(REST_STATE, phase=Phase.REST, holding=holding)
+            return MotionState(Phase.REST, holding=holding)
         value = values.get(active.motion.feature)
         return active.counter.state(value, reps=s.reps, holding=holding)
 

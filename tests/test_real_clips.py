@@ -17,7 +17,16 @@ import pytest
 pytestmark = pytest.mark.slow
 
 
-def review(clip: Path, exercise: str, tmp_path: Path, *extra: str) -> dict:
+def review(
+    clip: Path,
+    exercise: str,
+    tmp_path: Path,
+    *extra: str,
+    exit_code: int = 0,
+    stderr: list | None = None,
+) -> dict:
+    """``formcheck review`` on a clip; checks the exit code, returns the JSON report (and, when
+    ``stderr`` is a list, appends what the command printed there)."""
     out = tmp_path / f"{clip.stem}.json"
     proc = subprocess.run(
         [
@@ -37,8 +46,10 @@ def review(clip: Path, exercise: str, tmp_path: Path, *extra: str) -> dict:
         text=True,
         timeout=900,
     )
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.returncode == exit_code, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr
+    if stderr is not None:
+        stderr.append(proc.stderr)
     return json.loads(out.read_text())
 
 
@@ -120,27 +131,10 @@ def test_another_exercise_is_not_a_bridge(name, dev_clips: Path, tmp_path: Path)
     """A standing exercise reviewed as a glute bridge gave 5 reps and a lower_slowly fault,
     marked assessed (a standing body reads ~173 deg, the top of a bridge). The posture gate
     keeps it at 0 reps and says it doesn't look like a glute bridge."""
-    out = tmp_path / "report.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "formcheck",
-            "review",
-            str(dev_clips / name),
-            "-e",
-            "glute_bridge",
-            "--json",
-            str(out),
-            "-q",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert proc.returncode == 3, proc.stderr[-2000:]  # reviewed, not assessed
-    s = json.loads(out.read_text())["summary"]
+    printed: list[str] = []
+    report = review(dev_clips / name, "glute_bridge", tmp_path, exit_code=3, stderr=printed)
+    s = report["summary"]  # exit 3: reviewed, not assessed
     assert s["reps"] == 0 and s["faults"] == [] and s["partial_reps"] == 0
     assert s["assessed"] is False
     assert s["reason"].startswith("This doesn't look like a glute bridge: you seem to be standing")
-    assert "doesn't look like a glute bridge" in proc.stderr
+    assert "doesn't look like a glute bridge" in printed[0]

@@ -20,11 +20,11 @@ from formcheck.posture import POSTURE_GATES
 from formcheck.spec.fields import (
     Ctx,
     allowed,
-    bounded,
     check_keys,
     check_type,
     choose,
     get,
+    get_bounded,
     join,
     parse_fields,
     show,
@@ -250,9 +250,7 @@ def _parse_rule(
         raise ctx.fail(f"{where}.kind", f"{kind_name!r} needs a [hold] section")
     params = kind.params(**parse_fields(ctx, kind.params, t, where, features))
     params.validate(ctx, where)
-    grace = bounded(
-        ctx, get(ctx, t, "grace_s", where, float, default=0.3), f"{where}.grace_s", 0.0, 60.0
-    )
+    grace = get_bounded(ctx, t, "grace_s", where, 0.0, 60.0, default=0.3)
     return RuleSpec(
         id=identifier(ctx, get(ctx, t, "id", where, str), f"{where}.id"),
         kind=kind_name,
@@ -306,9 +304,7 @@ def _parse_prescription(ctx: Ctx, t: Any) -> Prescription:
     sides_t = tuple(choose(ctx, s, f"{where}.sides[{j}]", SIDES) for j, s in enumerate(sides))
     if len(set(sides_t)) != len(sides_t):
         raise ctx.fail(f"{where}.sides", f"{show(sides)} names a side twice")
-    sets = get(ctx, t, "sets", where, int, default=None)
-    if sets is not None:
-        bounded(ctx, sets, f"{where}.sets", 1, 100)
+    sets = get_bounded(ctx, t, "sets", where, 1, 100, default=None, typ=int)
     return Prescription(
         text=_nonempty(ctx, get(ctx, t, "text", where, str), f"{where}.text"),
         source=_nonempty(ctx, get(ctx, t, "source", where, str), f"{where}.source"),
@@ -530,9 +526,7 @@ def parse_spec(
             raise ctx.fail(f"rules[{i}].id", f"{r.id!r} is used twice")
         seen.add(r.id)
 
-    min_vis = bounded(
-        ctx, get(ctx, data, "min_visibility", "", float, default=0.5), "min_visibility", 0.0, 1.0
-    )
+    min_vis = get_bounded(ctx, data, "min_visibility", "", 0.0, 1.0, default=0.5)
     default_key = (
         reps[0].feature
         if reps
