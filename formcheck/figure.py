@@ -450,6 +450,7 @@ class Figure:
         pivot: tip the figure so the first and last anchor both touch the floor
             (default: the posture's).
         height_m: body height; segment lengths scale with it.
+        dims: segment lengths to use instead (a rendered mannequin's own).
     """
 
     def __init__(
@@ -458,6 +459,7 @@ class Figure:
         anchor: Sequence[str] | None = None,
         pivot: bool | None = None,
         height_m: float = 1.70,
+        dims: Dims | None = None,
     ) -> None:
         if posture not in POSTURES:
             raise ValueError(f"unknown posture {posture!r}; known: {', '.join(POSTURES)}")
@@ -468,7 +470,7 @@ class Figure:
             if name not in ANCHORS:
                 raise ValueError(f"unknown anchor {name!r}; known: {', '.join(ANCHORS)}")
         self.pivot = base.pivot if pivot is None else pivot
-        self.dims = Dims.for_height(height_m)
+        self.dims = dims if dims is not None else Dims.for_height(height_m)
         self.base_angles = apply_angles(dict.fromkeys(FULL_NAMES, 0.0), base.angles)
 
     def angles(self, overrides: Mapping[str, float] | None = None) -> dict[str, float]:

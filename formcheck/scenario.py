@@ -19,8 +19,9 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -131,6 +132,7 @@ class Scenario:
     seed: int
     keys: tuple[Key, ...]
     expect: Expect
+    camera_table: Mapping[str, Any] = field(default_factory=dict)  # [camera], as written
 
     @property
     def duration_s(self) -> float:
@@ -226,6 +228,7 @@ def parse_scenario(data: Mapping[str, Any], file: str, path: Path | None = None)
         seed=get_bounded(ctx, fig_t, "seed", "figure", 0, 2**31, default=0, typ=int),
         keys=keys,
         expect=expect,
+        camera_table=MappingProxyType(dict(cam_t)),
     )
 
 
@@ -359,18 +362,20 @@ def _parse_camera(ctx: Ctx, t: Mapping[str, Any], view: str, placed: list[Placed
     near = t.get("near", "left")
     if "near" in t and view != "side":
         raise ctx.fail("camera.near", f"{near!r} is only for the side view (view is {view!r})")
-    near = choose(ctx, near, "camera.near", SIDES)
+    choose(ctx, near, "camera.near", SIDES)
     size = get(ctx, t, "image_size", "camera", list, default=[640, 480])
     if len(size) != 2 or not all(isinstance(v, int) and 16 <= v <= 8192 for v in size):
         raise ctx.fail("camera.image_size", f"{size!r} must be [width, height] in pixels")
-    return Camera.for_view(
-        view,
-        placed,
-        near=near,
-        image_size=(size[0], size[1]),
-        distance_m=get_bounded(ctx, t, "distance_m", "camera", 0.5, 20.0, default=None),
-        height_m=get_bounded(ctx, t, "height_m", "camera", 0.0, 5.0, default=None),
-    )
+    return Camera.for_view(view, placed, image_size=(size[0], size[1]), **camera_options(ctx, t))
+
+
+def camera_options(ctx: Ctx, t: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``[camera]`` settings that place it (near side, distance, height)."""
+    return {
+        "near": t.get("near", "left"),
+        "distance_m": get_bounded(ctx, t, "distance_m", "camera", 0.5, 20.0, default=None),
+        "height_m": get_bounded(ctx, t, "height_m", "camera", 0.0, 5.0, default=None),
+    }
 
 
 def _parse_expect(ctx: Ctx, t: Mapping[str, Any], spec: Any) -> Expect:
@@ -443,25 +448,34 @@ def _ease(u: float, easing: str) -> float:
     return u if easing == "linear" else 0.5 - 0.5 * math.cos(math.pi * u)
 
 
+def frame_times(sc: Scenario) -> list[float]:
+    """The frame times at ``sc.fps`` from 0 to the last keyframe."""
+    n = math.floor(sc.duration_s * sc.fps + 1e-9)
+    return [i / sc.fps for i in range(n + 1)]
+
+
+def angles_at(sc: Scenario, t: float) -> tuple[Key, dict[str, float]]:
+    """The keyframe in force at ``t`` and the full angle set there, eased toward the next one."""
+    times = [k.t_s for k in sc.keys]
+    j = bisect.bisect_right(times, t + 1e-9) - 1
+    key = sc.keys[j]
+    vec = np.array(key.angles)
+    if j + 1 < len(sc.keys) and times[j + 1] > times[j]:
+        nxt = sc.keys[j + 1]
+        u = _ease((t - times[j]) / (times[j + 1] - times[j]), nxt.easing)
+        vec = vec + (np.array(nxt.angles) - vec) * u
+    return key, dict(zip(FULL_NAMES, vec.tolist(), strict=True))
+
+
 def frames(sc: Scenario) -> Iterator[tuple[float, PoseFrame | None]]:
     """(t_s, pose or None) at ``sc.fps`` from 0 to the last keyframe, interpolated."""
-    times = [k.t_s for k in sc.keys]
-    vecs = [np.array(k.angles) for k in sc.keys]
     rng = np.random.default_rng(sc.seed)
-    n = math.floor(sc.duration_s * sc.fps + 1e-9)
-    for i in range(n + 1):
-        t = i / sc.fps
-        j = bisect.bisect_right(times, t + 1e-9) - 1
-        key = sc.keys[j]
+    for t in frame_times(sc):
+        key, angles = angles_at(sc, t)
         if key.absent:
             yield t, None
             continue
-        vec = vecs[j]
-        if j + 1 < len(sc.keys) and times[j + 1] > times[j]:
-            nxt = sc.keys[j + 1]
-            u = _ease((t - times[j]) / (times[j + 1] - times[j]), nxt.easing)
-            vec = vec + (vecs[j + 1] - vec) * u
-        placed = sc.figure.place(dict(zip(FULL_NAMES, vec.tolist(), strict=True)))
+        placed = sc.figure.place(angles)
         yield t, sc.camera.frame(placed, t, key.visibility, key.out_of_frame, sc.jitter_px, rng)
 
 

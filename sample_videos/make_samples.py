@@ -3,7 +3,9 @@
     python sample_videos/make_samples.py            # all clips
     python sample_videos/make_samples.py NAME ...   # only these
 
-Each entry is exactly one ``formcheck synth`` call (see README.md).
+Each entry is exactly one ``formcheck synth`` call (see README.md): CLIPS are rendered from
+the motion scripts of glute_bridge and standing_hip_hike, SCENARIOS from scenario files
+(``formcheck synth ID --scenario NAME --seed S --camera-jitter 0.5``).
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
 
 from formcheck.synth.clip import ClipConfig, render_clip  # noqa: E402
+from formcheck.synth.scenario_clip import render_scenario  # noqa: E402
 
 J = 0.5  # camera jitter: a little variation around the canonical view
 CLIPS: dict[str, ClipConfig] = {
@@ -69,14 +73,22 @@ CLIPS: dict[str, ClipConfig] = {
 }
 
 
+#: clip name -> (exercise id, scenario name, seed)
+SCENARIOS: dict[str, tuple[str, str, int]] = {}
+
+
 def main(names: list[str]) -> int:
-    for name in names or list(CLIPS):
-        cfg = CLIPS[name]
-        truth = render_clip(cfg, HERE / f"{name}.mp4", crf=28)
-        size = (HERE / f"{name}.mp4").stat().st_size
+    for name in names or [*CLIPS, *SCENARIOS]:
+        out = HERE / f"{name}.mp4"
+        if name in SCENARIOS:
+            ex, scenario, seed = SCENARIOS[name]
+            path = ROOT / "exercise_specs" / "scenarios" / ex / f"{scenario}.toml"
+            truth = render_scenario(path, out, seed=seed, camera_jitter=J)
+        else:
+            truth = render_clip(CLIPS[name], out, crf=28)
         print(
             f"{name}: {truth['duration_s']} s, {truth['reps']} reps, "
-            f"faults {sorted(truth['faults'])}, {size / 1e3:.0f} kB",
+            f"faults {sorted(truth['faults'])}, {out.stat().st_size / 1e3:.0f} kB",
             flush=True,
         )
     return 0

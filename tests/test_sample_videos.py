@@ -120,9 +120,13 @@ def test_review_matches_ground_truth(
     if aspect == "reps":
         assert s["reps"] == truth["reps"], (s["reps"], truth["rep_times"], report["reps"])
         assert s.get("partial_reps", 0) == len(truth["partial_reps"])
+        if truth.get("reps_by_direction"):
+            got = {d: v["reps"] for d, v in s["by_direction"].items()}
+            assert got == truth["reps_by_direction"], s["by_direction"]
     elif aspect == "hold":
         want_hold = max(truth["hold_s"], default=0.0)
-        assert abs(s["hold_s"] - want_hold) <= HOLD_TOL_S, (s["hold_s"], truth["holds"])
+        tol = max(HOLD_TOL_S, truth.get("hold_tolerance_s", 0.0))
+        assert abs(s["hold_s"] - want_hold) <= tol, (s["hold_s"], truth["holds"])
     else:
         events = report["faults"]
         windows = {

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from formcheck.errors import FormcheckError
 from formcheck.synth.clip import DEGRADES, LOOKS, VIEWS, ClipConfig, render_clip
+from formcheck.synth.errors import SynthError
 from formcheck.synth.motion import EXERCISES, FAULTS
 
 
@@ -25,7 +27,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         "synth",
         help="render a synthetic exercise clip with exact ground truth",
         description="Render a synthetic clip of a mannequin doing an exercise, and write its "
-        "ground truth (reps, holds, injected faults) as JSON next to it.",
+        "ground truth (reps, holds, injected faults) as JSON next to it. "
+        f"{', '.join(EXERCISES)} have motion scripts (--reps, --hold, --tempo); every exercise "
+        "can be rendered from one of its scenario files (exercise_specs/scenarios/ID/), "
+        "chosen with --scenario, or by --fault, --view and --side.",
     )
     configure(p)
 
@@ -33,7 +38,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 def configure(p: argparse.ArgumentParser) -> None:
     faults = "; ".join(f"{ex}: {', '.join(fs)}" for ex, fs in FAULTS.items())
     views = "; ".join(f"{ex}: {', '.join(vs)}" for ex, vs in VIEWS.items())
-    p.add_argument("exercise", choices=EXERCISES)
+    p.add_argument("exercise", help="exercise id (see `formcheck exercises`)")
+    p.add_argument(
+        "--scenario",
+        default=None,
+        metavar="NAME",
+        help="render this scenario file of the exercise (exercise_specs/scenarios/ID/NAME.toml); "
+        "the default for exercises without a motion script is its clean scenario",
+    )
     p.add_argument("-o", "--out", required=True, type=Path, help="output clip (.mp4)")
     p.add_argument("--reps", type=int, default=None, help="number of reps (default per exercise)")
     p.add_argument(
@@ -75,7 +87,7 @@ def configure(p: argparse.ArgumentParser) -> None:
         help="0: canonical camera for the view; 1: varied by the seed",
     )
     p.add_argument("--size", type=_size, default=(640, 480), metavar="WxH")
-    p.add_argument("--fps", type=float, default=30.0)
+    p.add_argument("--fps", type=float, default=None, help="frames per second (default 30)")
     p.add_argument("--crf", type=int, default=28, help="H.264 quality (lower = bigger file)")
     p.add_argument(
         "--out-truth",
@@ -87,22 +99,25 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        cfg = ClipConfig(
-            exercise=args.exercise,
-            reps=args.reps,
-            faults=tuple(args.fault),
-            view=args.view,
-            side=args.side,
-            seed=args.seed,
-            size=args.size,
-            fps=args.fps,
-            hold_s=args.hold,
-            tempo=args.tempo,
-            look=args.look,
-            degrade=args.degrade,
-            camera_jitter=args.camera_jitter,
-        )
-        truth = render_clip(cfg, args.out, args.out_truth, crf=args.crf)
+        if args.scenario is not None or args.exercise not in EXERCISES:
+            truth = _run_scenario(args)
+        else:
+            cfg = ClipConfig(
+                exercise=args.exercise,
+                reps=args.reps,
+                faults=tuple(args.fault),
+                view=args.view,
+                side=args.side,
+                seed=args.seed,
+                size=args.size,
+                fps=args.fps or 30.0,
+                hold_s=args.hold,
+                tempo=args.tempo,
+                look=args.look,
+                degrade=args.degrade,
+                camera_jitter=args.camera_jitter,
+            )
+            truth = render_clip(cfg, args.out, args.out_truth, crf=args.crf)
     except FormcheckError as err:
         print(f"formcheck synth: {err}", file=sys.stderr)
         return 2
@@ -114,6 +129,42 @@ def run(args: argparse.Namespace) -> int:
         f"and {tpath}"
     )
     return 0
+
+
+def _run_scenario(args: argparse.Namespace) -> dict[str, Any]:
+    from formcheck.spec import get_spec
+    from formcheck.synth.scenario_clip import find_scenario, render_scenario
+
+    get_spec(args.exercise)  # an unknown id: one line listing the known ones
+    scripted = [
+        f"--{name}" for name in ("reps", "hold", "tempo") if getattr(args, name) is not None
+    ]
+    if scripted:
+        raise SynthError(
+            f"{', '.join(scripted)}: set by the scenario file when rendering a scenario "
+            f"(only {', '.join(EXERCISES)} have motion scripts)"
+        )
+    if len(args.fault) > 1:
+        raise SynthError("a scenario shows at most one chosen fault: give --fault once")
+    path = find_scenario(
+        args.exercise,
+        args.scenario,
+        fault=args.fault[0] if args.fault else None,
+        view=args.view,
+        side=args.side,
+    )
+    return render_scenario(
+        path,
+        args.out,
+        args.out_truth,
+        crf=args.crf,
+        seed=args.seed,
+        look=args.look,
+        degrade=args.degrade,
+        camera_jitter=args.camera_jitter,
+        size=args.size,
+        fps=args.fps,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

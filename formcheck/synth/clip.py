@@ -234,9 +234,10 @@ def _camera(cfg: ClipConfig, rng: np.random.Generator, ctx: object, dims: Dims) 
     return Camera(pos, (0.0, 0.88 * k, 0.0), fov_deg=u(58, 66), size=cfg.size)
 
 
-def _look(cfg: ClipConfig, rng: np.random.Generator) -> tuple[BodyParams, Scene]:
-    bridge = cfg.exercise == "glute_bridge"
-    if cfg.look == "default":
+def _look(look: str, floor: bool, rng: np.random.Generator) -> tuple[BodyParams, Scene]:
+    """Body and room for ``look``; a floor exercise usually gets a mat."""
+    bridge = floor
+    if look == "default":
         body = BodyParams()
         scene = Scene(mat=(70, 120, 110) if bridge else None)
         return body, scene
@@ -265,10 +266,10 @@ def _look(cfg: ClipConfig, rng: np.random.Generator) -> tuple[BodyParams, Scene]
     return body, scene
 
 
-def _degrade(cfg: ClipConfig, rng: np.random.Generator) -> Degrade:
-    if cfg.degrade == "none":
+def _degrade(degrade: str, rng: np.random.Generator) -> Degrade:
+    if degrade == "none":
         return Degrade()
-    if cfg.degrade == "mild":
+    if degrade == "mild":
         return Degrade(
             noise_sigma=float(rng.uniform(1.0, 3.0)),
             blur_px=0.5,
@@ -290,7 +291,7 @@ def plan(cfg: ClipConfig) -> Clip:
     look_rng, cam_rng, motion_rng, deg_rng = (
         np.random.default_rng(s) for s in rng.integers(0, 2**31, size=4)
     )
-    body, scene = _look(cfg, look_rng)
+    body, scene = _look(cfg.look, cfg.exercise == "glute_bridge", look_rng)
     dims = Dims.of(body)
     drawn_tempo = float(motion_rng.uniform(0.85, 1.15))  # always drawn: keeps later draws
     tempo = cfg.tempo if cfg.tempo is not None else drawn_tempo
@@ -316,7 +317,7 @@ def plan(cfg: ClipConfig) -> Clip:
             scene.light_dir,
         )
     cam = _camera(cfg, cam_rng, ctx, dims)
-    return Clip(cfg, script, body, cam, scene, _degrade(cfg, deg_rng), tempo, ctx)
+    return Clip(cfg, script, body, cam, scene, _degrade(cfg.degrade, deg_rng), tempo, ctx)
 
 
 def write_video(

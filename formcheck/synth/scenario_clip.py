@@ -1,0 +1,452 @@
+"""Render a scenario file with the 3D mannequin: a sample clip for any exercise that has one.
+
+A scenario (``exercise_specs/scenarios/<id>/<name>.toml``) poses the
+:mod:`formcheck.figure` stick figure at keyframes written in a physio's terms
+and says what a person would count ([expect]). This module dresses the same
+figure as the rendered mannequin of :mod:`formcheck.synth` (its own body size
+and looks, drawn from the seed), films it with the scenario's camera in a
+room, and writes the clip with its ground truth.
+
+Ground truth of a rendered scenario:
+
+* the counts are the scenario's hand-written [expect] (``reps``, per side or
+  direction, ``hold_s``, ``faults``); never what the engine reads off the video;
+* the *timing windows* (``rep_times``, ``holds``, ``faults``) come from a
+  reference run of the engine over the figure's exact landmarks, the run that
+  the scenario tests check against [expect] (a window says *when* the scripted
+  movement happens; the video is judged by its counts).
+
+Coordinates: the figure's room has the person's left at +z with y up, a
+mirror image of the mannequin's right-handed world (left = up x forward), so
+points and the camera are mirrored in z; the projection is unchanged (a test
+checks the pixels agree).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from formcheck import figure as fig
+from formcheck.landmarks import Landmark
+from formcheck.synth.body import BodyParams, Dims, Pose, Vec, shapes, unit
+from formcheck.synth.errors import SynthError
+from formcheck.synth.render import (
+    Camera,
+    Degrade,
+    Scene,
+    background,
+    contact_shadow,
+    draw_body,
+    finish_frame,
+)
+
+MIRROR = np.array([1.0, 1.0, -1.0])
+TRUTH_SCHEMA = 1
+#: A fault window opens this long before the reference run raises it (its grace time).
+FAULT_LEAD_S = 0.5
+
+L = Landmark
+
+
+def figure_dims(d: Dims) -> fig.Dims:
+    """The stick figure's segment lengths for a mannequin's (so the landmarks fit the body)."""
+    h = d.scale
+    return fig.Dims(
+        trunk=d.trunk,
+        hip_half=d.hip_half,
+        shoulder_half=d.shoulder_half,
+        thigh=d.thigh,
+        shank=d.shank,
+        ankle_h=d.ankle_h,
+        heel_back=d.heel_back,
+        toe=d.foot - 0.03 * h - d.heel_back,
+        upper_arm=d.upper_arm,
+        forearm=d.forearm,
+        hand=d.hand,
+        neck=d.neck + d.shoulder_drop,
+    )
+
+
+def _frame_keep_left(left: Vec, up: Vec) -> Vec:
+    """Columns (left, up, forward), right-handed, with ``left`` kept exactly."""
+    lf = unit(left)
+    u = unit(up - np.dot(up, lf) * lf)
+    return np.stack([lf, u, np.cross(lf, u)], axis=1)
+
+
+def mannequin_pose(points: npt.NDArray[np.float64], d: Dims) -> Pose:
+    """A posed figure's 33 room points (figure coordinates) as the mannequin's joints."""
+    p = np.asarray(points, dtype=np.float64) * MIRROR
+
+    def mid(a: Landmark, b: Landmark) -> Vec:
+        return (p[a] + p[b]) / 2
+
+    pelvis = mid(L.LEFT_HIP, L.RIGHT_HIP)
+    mid_sh = mid(L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+    trunk_up = unit(mid_sh - pelvis)
+    pel = _frame_keep_left(p[L.LEFT_HIP] - p[L.RIGHT_HIP], trunk_up)
+    chest_r = _frame_keep_left(p[L.LEFT_SHOULDER] - p[L.RIGHT_SHOULDER], trunk_up)
+    head = mid(L.LEFT_EAR, L.RIGHT_EAR)
+    head_left = unit(p[L.LEFT_EAR] - p[L.RIGHT_EAR])
+    head_up = unit(np.cross(unit(p[L.NOSE] - head), head_left))
+    head_r = _frame_keep_left(head_left, head_up)
+    j: dict[str, Vec] = {
+        "pelvis": pelvis,
+        "chest": mid_sh + d.shoulder_drop * chest_r[:, 1],
+        "head": head,
+    }
+    for s in ("left", "right"):
+        for part in ("hip", "knee", "ankle", "heel", "shoulder", "elbow", "wrist"):
+            j[f"{s}_{part}"] = p[Landmark[f"{s}_{part}".upper()]]
+        j[f"{s}_toe"] = p[Landmark[f"{s.upper()}_FOOT_INDEX"]]
+        j[f"{s}_hand"] = p[Landmark[f"{s.upper()}_INDEX"]]
+    return Pose(j, {"pelvis": pel, "chest": chest_r, "head": head_r})
+
+
+def synth_camera(cam: fig.Camera, size: tuple[int, int]) -> Camera:
+    """The mannequin renderer's camera that sees the mirrored room as ``cam`` sees the figure's."""
+    pos = cam.position * MIRROR
+    target = pos + cam.axes[2] * MIRROR
+    w = cam.image_size[0]
+    fov = math.degrees(2 * math.atan(w / 2 / cam.focal_px))
+    return Camera(
+        tuple(float(v) for v in pos),  # type: ignore[arg-type]
+        tuple(float(v) for v in target),  # type: ignore[arg-type]
+        fov_deg=fov,
+        size=size,
+    )
+
+
+# -- choosing and planning -------------------------------------------------------------------
+
+
+def scenario_paths(exercise: str) -> list[Path]:
+    from formcheck.scenario import SCENARIO_DIR
+
+    return sorted((SCENARIO_DIR / exercise).glob("*.toml"))
+
+
+def find_scenario(
+    exercise: str,
+    name: str | None = None,
+    fault: str | None = None,
+    view: str | None = None,
+    side: str | None = None,
+) -> Path:
+    """The scenario file to render: by name, else the first that fits the fault, view and side
+    (clean when no fault is asked for). Scenarios that switch side mid-clip are left out."""
+    from formcheck.scenario import load_scenario
+
+    paths = scenario_paths(exercise)
+    if not paths:
+        raise SynthError(f"{exercise} has no scenario files to render (exercise_specs/scenarios/)")
+    if name is not None:
+        chosen = [p for p in paths if p.stem == name]
+        if not chosen:
+            raise SynthError(
+                f"{exercise} has no scenario {name!r}; "
+                f"scenarios: {', '.join(p.stem for p in paths)}"
+            )
+        return chosen[0]
+    fits = []
+    for p in paths:
+        sc = load_scenario(p)
+        if sc.xfail or any(k.switch_side for k in sc.keys) or any(k.absent for k in sc.keys):
+            continue
+        if (fault is None and not sc.clean) or (
+            fault is not None and fault not in sc.expect.faults
+        ):
+            continue
+        if (view is not None and sc.view != view) or (side is not None and sc.side != side):
+            continue
+        fits.append(p)
+    if not fits:
+        want = ", ".join(
+            f"{k} {v}" for k, v in (("fault", fault), ("view", view), ("side", side)) if v
+        )
+        raise SynthError(
+            f"{exercise} has no scenario to render with {want or 'clean form'}; "
+            f"pick one with --scenario: {', '.join(p.stem for p in paths)}"
+        )
+    from formcheck.spec import get_spec
+
+    primary = get_spec(exercise).view
+    return min(
+        fits, key=lambda p: (load_scenario(p).view != primary, "clean" not in p.stem, p.stem)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioClip:
+    """A scenario planned for rendering: the mannequin, its room and camera, and the truth."""
+
+    scenario: Any  # formcheck.scenario.Scenario
+    seed: int
+    body: BodyParams
+    camera: Camera
+    scene: Scene
+    degrade: Degrade
+    fps: float
+    size: tuple[int, int]
+    figure_camera: fig.Camera  # the scenario's camera in the figure's room (same pixels)
+    placed: Callable[[float], fig.Placed] = field(repr=False)
+
+    @property
+    def times(self) -> list[float]:
+        n = math.floor(self.scenario.duration_s * self.fps + 1e-9)
+        return [i / self.fps for i in range(n + 1)]
+
+    def pose(self, t: float) -> Pose:
+        return mannequin_pose(self.placed(t).points, Dims.of(self.body))
+
+    def render(self, t: float, bg: npt.NDArray[np.uint8] | None = None, rng: Any = None) -> Any:
+        canvas = (background(self.camera, self.scene) if bg is None else bg).copy()
+        pose = self.pose(t)
+        pts = np.stack(list(pose.joints.values()))
+        contact_shadow(canvas, pts, self.camera)
+        draw_body(canvas, shapes(pose, self.body), self.body, self.camera, self.scene)
+        rng = rng if rng is not None else np.random.default_rng(self.seed + 7)
+        return finish_frame(canvas, self.size, self.degrade, t, rng)
+
+    def frames(self) -> Iterator[tuple[float, npt.NDArray[np.uint8]]]:
+        bg = background(self.camera, self.scene)
+        rng = np.random.default_rng(self.seed + 7)
+        for t in self.times:
+            yield t, self.render(t, bg, rng)
+
+
+def plan_scenario(
+    path: str | Path,
+    seed: int = 0,
+    look: str = "random",
+    degrade: str = "mild",
+    camera_jitter: float = 1.0,
+    size: tuple[int, int] = (640, 480),
+    fps: float | None = None,
+) -> ScenarioClip:
+    """Plan the rendering of one scenario file (same arguments -> the same clip)."""
+    from formcheck.scenario import angles_at, load_scenario
+    from formcheck.synth.clip import DEGRADES, LOOKS, _degrade, _look
+
+    if look not in LOOKS:
+        raise SynthError(f"look must be one of {', '.join(LOOKS)}, got {look!r}")
+    if degrade not in DEGRADES:
+        raise SynthError(f"degrade must be one of {', '.join(DEGRADES)}, got {degrade!r}")
+
+    sc = load_scenario(path)
+    if any(k.switch_side for k in sc.keys):
+        raise SynthError(
+            f"{sc.name} switches side mid-clip, which a review of one clip cannot follow; "
+            "render a one-sided scenario"
+        )
+    rng = np.random.default_rng(seed)
+    look_rng, cam_rng, deg_rng = (np.random.default_rng(s) for s in rng.integers(0, 2**31, size=3))
+    body, scene = _look(look, sc.figure.posture != "standing", look_rng)
+    dims = Dims.of(body)
+    figure = fig.Figure(
+        sc.figure.posture, anchor=sc.figure.anchor, pivot=sc.figure.pivot, dims=figure_dims(dims)
+    )
+    times = [i / sc.fps for i in range(math.floor(sc.duration_s * sc.fps + 1e-9) + 1)]
+    raw = [figure.place(angles_at(sc, t)[1]) for t in times[:: max(1, round(sc.fps / 10))]]
+    allpts = np.concatenate([p.points for p in raw])
+    centre = (allpts.min(axis=0) + allpts.max(axis=0)) / 2
+    shift = np.array([centre[0], 0.0, centre[2]])
+
+    def placed(t: float) -> fig.Placed:
+        p = figure.place(angles_at(sc, t)[1])
+        return fig.Placed(p.points - shift, p.axes)
+
+    framed = [fig.Placed(p.points - shift, p.axes) for p in raw]
+    opts = dict(sc.camera_table)
+    near = opts.get("near", "left")
+    if camera_jitter > 0 and sc.view == "side" and "near" not in opts:
+        near = "left" if cam_rng.uniform() < 0.5 else "right"
+    j = camera_jitter
+    dist = opts.get("distance_m") or (2.0 if sc.view == "foot_end" else 3.0)
+    height = opts.get("height_m")
+    dist *= 1.0 + 0.12 * j * float(cam_rng.uniform(-1, 1))
+    if height is not None or j > 0:
+        base = height if height is not None else (1.6 if sc.view == "foot_end" else None)
+        if base is not None:
+            height = base * (1.0 + 0.08 * j * float(cam_rng.uniform(-1, 1)))
+    fcam = fig.Camera.for_view(
+        sc.view,
+        framed,
+        near=near,
+        image_size=size,
+        distance_m=dist,
+        height_m=height,
+        fill=0.78,
+    )
+    lo, hi = (allpts - shift).min(axis=0), (allpts - shift).max(axis=0)
+    k = dims.scale
+    if scene.mat is not None:  # under the whole movement (z mirrored), with a margin
+        mat_rect = (lo[0] - 0.25 * k, hi[0] + 0.25 * k, -hi[2] - 0.3 * k, -lo[2] + 0.3 * k)
+        scene = replace(scene, mat_rect=mat_rect)
+    return ScenarioClip(
+        scenario=sc,
+        seed=seed,
+        body=body,
+        camera=synth_camera(fcam, size),
+        scene=scene,
+        degrade=_degrade(degrade, deg_rng),
+        fps=fps or sc.fps,
+        size=size,
+        figure_camera=fcam,
+        placed=placed,
+    )
+
+
+# -- ground truth ----------------------------------------------------------------------------
+
+
+def reference_windows(sc: Any) -> dict[str, Any]:
+    """When things happen, from the engine over the scenario's exact landmarks (see module doc)."""
+    from formcheck.scenario import run_events
+
+    events = run_events(sc)
+    end = sc.duration_s
+    reps = [(e.start_s, e.end_s) for e in events if type(e).__name__ == "RepCompleted"]
+    partial = [(e.start_s, e.t_s) for e in events if type(e).__name__ == "PartialRep"]
+    holds = [(e.start_s, e.t_s) for e in events if type(e).__name__ == "HoldEnded" and e.counted]
+    rep_span = {
+        (e.side, e.index): (e.start_s, e.end_s)
+        for e in events
+        if type(e).__name__ == "RepCompleted"
+    }
+    faults: dict[str, list[tuple[float, float]]] = {}
+    open_at: dict[str, tuple[float, float]] = {}  # rule -> (window start, earliest end)
+    for e in events:
+        name = type(e).__name__
+        if name == "FaultRaised" and e.rule not in open_at:
+            a, b = rep_span.get((e.side, e.rep), (e.t_s, e.t_s)) if e.rep else (e.t_s, e.t_s)
+            open_at[e.rule] = (max(0.0, min(a, e.t_s) - FAULT_LEAD_S), max(b, e.t_s) + 0.1)
+            if e.rep and rep_span.get((e.side, e.rep), (0, 0))[1] <= e.t_s:
+                faults.setdefault(e.rule, []).append(open_at.pop(e.rule))  # judged at the end
+        elif name == "FaultCleared" and e.rule in open_at:
+            a, b = open_at.pop(e.rule)
+            faults.setdefault(e.rule, []).append((a, max(b, e.t_s)))
+    for rule, (a, _) in open_at.items():
+        faults.setdefault(rule, []).append((a, end))
+    return {"reps": reps, "partial_reps": partial, "holds": holds, "faults": faults}
+
+
+def _iv(items: list[tuple[float, float]], end: float) -> list[list[float]]:
+    """Intervals cut to the clip, which can end up to a frame before the scenario."""
+    return [[round(a, 3), round(min(b, end), 3)] for a, b in items if a < end]
+
+
+def scenario_truth(clip: ScenarioClip, n_frames: int) -> dict[str, Any]:
+    sc = clip.scenario
+    ex = sc.expect
+    win = reference_windows(sc)
+    expected_faults = sorted(ex.faults)
+    missing = [r for r in expected_faults if r not in win["faults"]]
+    if missing:
+        raise SynthError(
+            f"{sc.name}: the engine raises no {', '.join(missing)} on the exact landmarks; "
+            "fix the scenario first (python -m formcheck.scenario)"
+        )
+    reps = ex.reps
+    if reps is None and ex.reps_by_side is not None:
+        reps = sum(ex.reps_by_side.values())
+    if reps is None and ex.reps_by_direction is not None:
+        reps = sum(ex.reps_by_direction.values())
+    if reps is None:
+        reps = len(win["reps"])
+    duration = round((n_frames - 1) / clip.fps, 3)
+    sample_t = sorted({round(a, 3) for a, _ in win["reps"][:2]} | {round(duration / 2, 3)})
+    return {
+        "schema_version": TRUTH_SCHEMA,
+        "truth_source": "scenario",
+        "scenario": f"exercise_specs/scenarios/{sc.name}.toml",
+        "exercise": sc.exercise,
+        "view": sc.view,
+        "side": sc.side,
+        "fps": clip.fps,
+        "n_frames": n_frames,
+        "duration_s": duration,
+        "reps": reps,
+        "reps_by_side": dict(ex.reps_by_side) if ex.reps_by_side else None,
+        "reps_by_direction": dict(ex.reps_by_direction) if ex.reps_by_direction else None,
+        "rep_times": _iv(win["reps"], duration),
+        "partial_reps": _iv(win["partial_reps"], duration),
+        "holds": _iv(win["holds"], duration),
+        "hold_s": list(ex.hold_s) if ex.hold_s is not None else [],
+        "hold_tolerance_s": ex.hold_tolerance_s,
+        "faults": {r: _iv(win["faults"][r], duration) for r in expected_faults},
+        "fault_reps": {r: list(v) for r, v in ex.fault_reps.items()},
+        "seed": clip.seed,
+        "render": {
+            "body": clip.body.to_dict(),
+            "camera": clip.camera.to_dict(),
+            "scene": clip.scene.to_dict(),
+            "degrade": clip.degrade.to_dict(),
+        },
+        "landmarks_2d": {
+            f"{t:.3f}": {
+                Landmark(i).name.lower(): [round(float(v), 1) for v in xy]
+                for i, xy in enumerate(clip.figure_camera.project(clip.placed(t).points))
+            }
+            for t in sample_t
+        },
+    }
+
+
+def render_scenario(
+    path: str | Path,
+    out: str | Path,
+    truth_out: str | Path | None = None,
+    crf: int = 28,
+    progress: Callable[[int], None] | None = None,
+    **plan_args: Any,
+) -> dict[str, Any]:
+    """Render a scenario file to ``out`` (mp4) and its ground truth (default: ``out`` .json)."""
+    import json
+
+    from formcheck.synth.clip import write_video
+
+    clip = plan_scenario(path, **plan_args)
+    out = Path(out)
+    n = write_video(out, clip.frames(), clip.fps, clip.size, crf=crf, progress=progress)
+    truth = scenario_truth(clip, n)
+    tpath = Path(truth_out) if truth_out is not None else out.with_suffix(".json")
+    tpath.write_text(json.dumps(truth, indent=1) + "\n", encoding="utf-8")
+    return truth
+
+
+# -- the library's picture -------------------------------------------------------------------
+
+
+def position_time(sc: Any) -> float:
+    """A moment in the exercise's position: the middle of the first hold, else the first top."""
+    win = reference_windows(sc)
+    if win["holds"]:
+        a, b = win["holds"][0]
+        return (a + b) / 2
+    from formcheck.scenario import run_events
+
+    tops = [e.top_s for e in run_events(sc) if type(e).__name__ == "RepCompleted"]
+    return tops[0] if tops else sc.duration_s / 2
+
+
+@cache
+def _position_image(exercise_id: str, size: tuple[int, int]) -> npt.NDArray[np.uint8]:
+    path = find_scenario(exercise_id)
+    clip = plan_scenario(path, seed=3, look="default", degrade="none", camera_jitter=0.0, size=size)
+    return clip.render(position_time(clip.scenario))
+
+
+def position_image(exercise_id: str, size: tuple[int, int] = (400, 300)) -> npt.NDArray[np.uint8]:
+    """The mannequin in the exercise's position (RGB), rendered from its clean scenario.
+
+    Raises :class:`SynthError` when the exercise has no clean scenario to render."""
+    return _position_image(exercise_id, (int(size[0]), int(size[1]))).copy()
