@@ -128,6 +128,20 @@ def synth_camera(cam: fig.Camera, size: tuple[int, int]) -> Camera:
 # -- choosing and planning -------------------------------------------------------------------
 
 
+def not_renderable(sc: Any) -> str | None:
+    """Why a scenario can't become a clip whose truth holds (None: it can)."""
+    if sc.xfail:
+        return "is marked xfail"
+    if any(k.switch_side for k in sc.keys):
+        return "switches side mid-clip, which a review of one clip cannot follow"
+    if any(k.absent or k.visibility or k.out_of_frame for k in sc.keys):
+        return (
+            "hides landmarks by hand (absent, visibility or out_of_frame), "
+            "which a rendered picture cannot reproduce"
+        )
+    return None
+
+
 def scenario_paths(exercise: str) -> list[Path]:
     from formcheck.scenario import SCENARIO_DIR
 
@@ -142,7 +156,7 @@ def find_scenario(
     side: str | None = None,
 ) -> Path:
     """The scenario file to render: by name, else the first that fits the fault, view and side
-    (clean when no fault is asked for). Scenarios that switch side mid-clip are left out."""
+    (clean when no fault is asked for), among those :func:`not_renderable` lets through."""
     from formcheck.scenario import load_scenario
 
     paths = scenario_paths(exercise)
@@ -159,7 +173,7 @@ def find_scenario(
     fits = []
     for p in paths:
         sc = load_scenario(p)
-        if sc.xfail or any(k.switch_side for k in sc.keys) or any(k.absent for k in sc.keys):
+        if not_renderable(sc):
             continue
         if (fault is None and not sc.clean) or (
             fault is not None and fault not in sc.expect.faults
@@ -242,11 +256,9 @@ def plan_scenario(
         raise SynthError(f"degrade must be one of {', '.join(DEGRADES)}, got {degrade!r}")
 
     sc = load_scenario(path)
-    if any(k.switch_side for k in sc.keys):
-        raise SynthError(
-            f"{sc.name} switches side mid-clip, which a review of one clip cannot follow; "
-            "render a one-sided scenario"
-        )
+    why = not_renderable(sc)
+    if why:
+        raise SynthError(f"{sc.name} {why}; render another scenario")
     rng = np.random.default_rng(seed)
     look_rng, cam_rng, deg_rng = (np.random.default_rng(s) for s in rng.integers(0, 2**31, size=3))
     body, scene = _look(look, sc.figure.posture != "standing", look_rng)
