@@ -262,6 +262,11 @@ class LiveCoach:
         with self._lock:
             return list(self.record.faults)
 
+    def by_direction(self) -> dict[str, dict[str, Any]]:
+        """Reps and holds so far per direction of a two-way exercise (empty for one-way)."""
+        with self._lock:
+            return self.record.by_direction()
+
     def camera_silence_s(self, now: float | None = None) -> float | None:
         """Seconds since the last frame arrived (monotonic clock), None before the first."""
         if self._last_arrival is None:

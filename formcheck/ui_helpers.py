@@ -1,13 +1,21 @@
 """Pure helpers for the Streamlit app: text formatting, view models and the timeline plot.
 
-Nothing here imports streamlit, so the app stays a thin layout file and these
-functions are tested directly (tests/test_live.py). The plot is an Altair
-chart (Altair ships with Streamlit).
+Nothing here imports streamlit, so the pages (formcheck/app/) stay layout and
+these functions are tested directly (tests/test_ui_helpers.py). The plot is an
+Altair chart (Altair ships with Streamlit).
+
+Every spec shape is covered: reps; reps each held for a time (the prescription's
+``holds``); holds without reps (a plank, a stretch: the holds are the
+repetitions); two-way motions counted and timed per direction (cat / cow, left /
+right); per-side sets; and guided timers (nothing checked).
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from formcheck.results import FrameResult, Phase
@@ -31,12 +39,14 @@ CATEGORY_LABELS: dict[str, str] = {
     "timer": "Guided timer (not checked by the camera)",
 }
 
+#: Words for the phases that fit every exercise (a bridge lifts, a knee-to-chest pulls in,
+#: a cat-cow rounds and sags): the active position is "in position".
 PHASE_LABELS: dict[Phase, str] = {
     Phase.UNKNOWN: "Getting ready",
     Phase.REST: "At rest",
-    Phase.RISING: "Lifting",
-    Phase.TOP: "At the top",
-    Phase.LOWERING: "Lowering",
+    Phase.RISING: "Moving into position",
+    Phase.TOP: "In position",
+    Phase.LOWERING: "Coming back",
 }
 
 PAIN_REASON = "pain increased or spread down the leg"
@@ -47,15 +57,30 @@ def _num(x: float) -> str:
     return f"{x:.0f}" if float(x).is_integer() else f"{x:.1f}"
 
 
-def format_reps(reps: int, target: int | None) -> str:
-    """``format_reps(3, 12)`` -> ``'Reps 3 / 12'``; without a target ``'Reps 3'``."""
-    return f"Reps {reps}" if target is None else f"Reps {reps} / {target}"
+def format_reps(reps: int, target: int | None, label: str = "Reps") -> str:
+    """``format_reps(3, 12)`` -> ``'Reps 3 / 12'``; without a target ``'Reps 3'``;
+    ``format_reps(2, 3, "Holds")`` -> ``'Holds 2 / 3'``."""
+    return f"{label} {reps}" if target is None else f"{label} {reps} / {target}"
 
 
 def format_hold(hold_s: float, target_s: float | None) -> str:
     """``format_hold(7.46, 10)`` -> ``'Hold 7.5 / 10 s'``; without a target ``'Hold 7.5 s'``."""
     held = f"{max(0.0, hold_s):.1f}"
     return f"Hold {held} s" if target_s is None else f"Hold {held} / {_num(target_s)} s"
+
+
+def direction_label(direction: str) -> str:
+    """``'cat'`` -> ``'Cat'``, ``'left'`` -> ``'Left'``, ``'knees_left'`` -> ``'Knees left'``."""
+    return direction.replace("_", " ").capitalize()
+
+
+def phase_text(phase: Phase, direction: str | None = None) -> str:
+    """The phase in words, with the direction under way for a two-way exercise:
+    ``'In position · cat'``."""
+    label = PHASE_LABELS[phase]
+    if direction and phase not in (Phase.UNKNOWN, Phase.REST):
+        label += f" · {direction.replace('_', ' ')}"
+    return label
 
 
 def format_clock(t_s: float) -> str:
@@ -89,6 +114,9 @@ def side_label(side: str | None) -> str:
 
 
 def reps_target(spec: ExerciseSpec) -> int | None:
+    """The reps to show against the count: for a hold-only exercise, the holds."""
+    if spec.hold_only:
+        return holds_target(spec)
     return spec.prescription.reps_target if spec.reps else None
 
 
@@ -96,26 +124,92 @@ def hold_target(spec: ExerciseSpec) -> float | None:
     return spec.prescription.hold_target_s if spec.hold is not None else None
 
 
+def holds_target(spec: ExerciseSpec) -> int | None:
+    """How many holds a set needs, when the prescription counts holds: its ``holds``, or
+    for a hold-only exercise its ``reps`` (the holds are the repetitions). None otherwise."""
+    p = spec.prescription
+    if spec.hold is None:
+        return None
+    if p.holds is not None:
+        return p.holds[0]
+    return p.reps_target if spec.hold_only else None
+
+
+def count_label(spec: ExerciseSpec) -> str:
+    """What the main counter counts: ``'Reps'``, or ``'Holds'`` for a hold-only exercise."""
+    return "Holds" if spec.hold_only else "Reps"
+
+
+def _span(lo: float, hi: float, unit: str = "") -> str:
+    return (_num(lo) if lo == hi else f"{_num(lo)}-{_num(hi)}") + unit
+
+
 def prescription_facts(spec: ExerciseSpec) -> list[tuple[str, str]]:
-    """(label, value) pairs for the prescription, e.g. ('Reps', '10-15')."""
+    """(label, value) pairs for the prescription, e.g. ('Reps', '10-15').
+
+    Holds that are counted (a hold-only exercise, or "10 reps, each held 10 s") read
+    ``('Holds', '2-3 of 15-30 s')``; a single hold reads ``('Hold', '10 s')``.
+    """
     p = spec.prescription
     out: list[tuple[str, str]] = []
-    if p.reps is not None:
-        lo, hi = p.reps
-        out.append(("Reps", f"{lo}" if lo == hi else f"{lo}-{hi}"))
+    hold = None if p.hold_s is None else _span(*p.hold_s, " s")
+    counted = p.holds if p.holds is not None else (p.reps if spec.hold_only else None)
+    if p.reps is not None and not spec.hold_only:
+        out.append(("Reps", _span(*p.reps)))
+    if counted is not None:
+        out.append(("Holds", _span(*counted) + ("" if hold is None else f" of {hold}")))
+    elif hold is not None:
+        out.append(("Hold", hold))
     if p.sets is not None:
         out.append(("Sets", str(p.sets)))
-    if p.hold_s is not None:
-        lo_s, hi_s = p.hold_s
-        out.append(("Hold", f"{_num(lo_s)} s" if lo_s == hi_s else f"{_num(lo_s)}-{_num(hi_s)} s"))
     if p.sides:
         out.append(("Sides", " then ".join(p.sides)))
     return out
 
 
+def prescription_source(spec: ExerciseSpec) -> str:
+    """Where the prescription comes from: ``'seed 001'``, ``'seeds 001 and 003'``, or the
+    spec's own words when they are not seed numbers."""
+    raw = spec.prescription.source.strip()
+    parts = [x.strip() for x in raw.replace(";", ",").replace(" and ", ",").split(",")]
+    parts = [x for x in parts if x]
+    if parts and all(x.isdigit() for x in parts):
+        if len(parts) == 1:
+            return f"seed {parts[0]}"
+        return "seeds " + ", ".join(parts[:-1]) + f" and {parts[-1]}"
+    return raw
+
+
+@dataclass(frozen=True, slots=True)
+class DirectionStatus:
+    """One direction of a two-way exercise so far: reps, counted holds, the best hold."""
+
+    direction: str
+    reps: int
+    holds: int
+    best_hold_s: float
+
+    @classmethod
+    def from_summary(
+        cls, by_direction: Mapping[str, Mapping[str, Any]]
+    ) -> tuple[DirectionStatus, ...]:
+        """From ``SessionRecord.by_direction()`` (or the report's ``summary.by_direction``)."""
+        return tuple(
+            cls(d, int(v.get("reps", 0)), int(v.get("holds", 0)), float(v.get("best_hold_s", 0.0)))
+            for d, v in by_direction.items()
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class LiveStatus:
-    """What the live page shows for the latest frame, as text."""
+    """What the live page shows for the latest frame, as text.
+
+    ``reps_text`` is the main counter: ``'Reps 3 / 10'``; ``'Holds 2 / 3'`` for a
+    hold-only exercise (the holds are the repetitions); ``'Time 1:05'`` for a guided
+    timer. ``holds_text`` counts holds when the prescription asks for several
+    ("10 reps, each held 10 s"). ``directions`` has one entry per direction of a
+    two-way exercise.
+    """
 
     t_s: float
     reps: int
@@ -129,23 +223,38 @@ class LiveStatus:
     faults: tuple[str, ...]
     person: bool
     side: str | None
+    holds: int = 0
+    holds_text: str | None = None
+    direction: str | None = None
+    directions: tuple[DirectionStatus, ...] = ()
 
     @classmethod
-    def from_result(cls, result: FrameResult, spec: ExerciseSpec) -> LiveStatus:
+    def from_result(
+        cls,
+        result: FrameResult,
+        spec: ExerciseSpec,
+        by_direction: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> LiveStatus:
+        """The status after ``result``; ``by_direction`` is the set's per-direction tally
+        (``LiveCoach.by_direction()``), needed for a two-way exercise."""
         ht = hold_target(spec)
         return cls(
             t_s=result.t_s,
             reps=result.reps,
-            reps_text=format_reps(result.reps, reps_target(spec)),
+            reps_text=_count_text(spec, result.reps, result.t_s),
             hold_s=result.hold_s,
             hold_text=None if spec.hold is None else format_hold(result.hold_s, ht),
             best_hold_s=result.best_hold_s,
-            phase=PHASE_LABELS[result.phase],
+            phase=phase_text(result.phase, result.direction),
             cue=result.cue,
             cannot_assess=result.cannot_assess,
             faults=result.faults,
             person=result.person,
             side=result.side,
+            holds=result.holds,
+            holds_text=_holds_text(spec, result.holds),
+            direction=result.direction,
+            directions=_directions(spec, by_direction),
         )
 
     @classmethod
@@ -154,7 +263,7 @@ class LiveStatus:
         return cls(
             t_s=0.0,
             reps=0,
-            reps_text=format_reps(0, reps_target(spec)),
+            reps_text=_count_text(spec, 0, 0.0),
             hold_s=0.0,
             hold_text=None if spec.hold is None else format_hold(0.0, hold_target(spec)),
             best_hold_s=0.0,
@@ -164,7 +273,73 @@ class LiveStatus:
             faults=(),
             person=False,
             side=side,
+            holds_text=_holds_text(spec, 0),
+            directions=_directions(spec, None),
         )
+
+
+def _count_text(spec: ExerciseSpec, count: int, t_s: float) -> str:
+    if spec.is_timer:
+        return f"Time {format_clock(t_s)[:-2]}"
+    return format_reps(count, reps_target(spec), count_label(spec))
+
+
+def _holds_text(spec: ExerciseSpec, holds: int) -> str | None:
+    """Holds against the prescription, for reps that are each held (a hold-only exercise
+    counts its holds in the main counter already)."""
+    if spec.hold_only or spec.hold is None or spec.prescription.holds is None:
+        return None
+    return format_reps(holds, holds_target(spec), "Holds")
+
+
+def _directions(
+    spec: ExerciseSpec, by_direction: Mapping[str, Mapping[str, Any]] | None
+) -> tuple[DirectionStatus, ...]:
+    tally = dict(by_direction or {})
+    return DirectionStatus.from_summary({d: tally.get(d, {}) for d in spec.directions})
+
+
+@dataclass(frozen=True, slots=True)
+class Tile:
+    """One number tile on the live panel: a big line, a small line, an element id."""
+
+    big: str
+    small: str
+    elem_id: str
+
+
+def live_tiles(status: LiveStatus, spec: ExerciseSpec) -> list[list[Tile]]:
+    """The live panel's tiles, in rows: the count (and the hold timer), then one tile per
+    direction of a two-way exercise."""
+    if spec.is_timer:
+        return [[Tile(status.reps_text, "guided timer: nothing is checked", "fc-time")]]
+    note = status.phase + (" · count is an estimate" if spec.low_confidence else "")
+    first = [Tile(status.reps_text, note, "fc-reps")]
+    if status.hold_text is not None:
+        small = [f"best {status.best_hold_s:.1f} s"]
+        if status.holds_text is not None:
+            small.insert(0, status.holds_text.lower())
+        if hold_target(spec) is not None and spec.hold is not None and spec.hold.requires_form:
+            small.append("counts only while form is correct")
+        first.append(Tile(status.hold_text, " · ".join(small), "fc-hold"))
+    rows = [first]
+    if status.directions:
+        row = []
+        for d in status.directions:
+            what = ["reps"]
+            if spec.hold is not None:
+                what.append(
+                    f"{d.holds} hold{'s' if d.holds != 1 else ''}, best {d.best_hold_s:.1f} s"
+                )
+            row.append(
+                Tile(
+                    f"{direction_label(d.direction)} {d.reps}",
+                    " · ".join(what),
+                    f"fc-dir-{d.direction}",
+                )
+            )
+        rows.append(row)
+    return rows
 
 
 # ---------------------------------------------------------------------------
@@ -183,9 +358,14 @@ class TargetLine:
 
 
 def target_lines(record: SessionRecord) -> list[TargetLine]:
-    """Reps and hold against the prescription, for the summary."""
+    """Reps, holds and the best hold against the prescription, for the summary.
+
+    A hold-only exercise has no reps line: its holds are the repetitions, counted
+    against the prescription in number and duration ("Holds of 15 s": 2, target 3).
+    """
     s = record.summary()
     spec = record.spec
+    p = spec.prescription
     lines: list[TargetLine] = []
     if spec.reps:
         reps_t = s["target"]["reps"]
@@ -193,21 +373,45 @@ def target_lines(record: SessionRecord) -> list[TargetLine]:
             TargetLine(
                 "Reps (estimate)" if spec.low_confidence else "Reps",
                 str(s["reps"]),
-                None if reps_t is None else f"{reps_t[0]}-{reps_t[1]}",
+                None if reps_t is None else _span(reps_t[0], reps_t[1]),
                 s["meets_target"]["reps"],
             )
         )
-    if spec.hold is not None and spec.prescription.hold_s is not None:
-        hold_t = s["target"]["hold_s"]
+    if spec.hold is None:
+        return lines
+    needed = holds_target(spec)
+    hold_t = s["target"]["hold_s"]
+    if needed is not None or spec.hold_only:
+        if hold_t is not None:
+            label, value = f"Holds of {_num(hold_t[0])} s", s["holds_at_target"]
+            met = s["meets_target"]["hold"]
+        else:
+            label, value = "Holds", s["holds"]
+            met = None if needed is None else s["holds"] >= needed
+        lines.append(TargetLine(label, str(value), None if needed is None else str(needed), met))
+    if p.hold_s is not None:
         lines.append(
             TargetLine(
                 "Best hold",
                 f"{s['hold_s']:.1f} s",
-                None if hold_t is None else f"{_num(hold_t[0])}-{_num(hold_t[1])} s",
-                s["meets_target"]["hold"],
+                None if hold_t is None else _span(hold_t[0], hold_t[1], " s"),
+                None if hold_t is None else s["hold_s"] >= hold_t[0] - 0.05,
             )
         )
     return lines
+
+
+def direction_rows(record: SessionRecord) -> list[dict[str, Any]]:
+    """For a two-way exercise: reps and holds per direction (empty for one-way)."""
+    with_holds = record.spec.hold is not None
+    return [
+        {
+            "direction": direction_label(d),
+            "reps": v["reps"],
+            **({"holds": v["holds"], "best hold (s)": v["best_hold_s"]} if with_holds else {}),
+        }
+        for d, v in record.by_direction().items()
+    ]
 
 
 def fault_rows(record: SessionRecord) -> list[dict[str, Any]]:
@@ -225,13 +429,17 @@ def fault_rows(record: SessionRecord) -> list[dict[str, Any]]:
 
 
 def rep_table_rows(record: SessionRecord) -> list[dict[str, Any]]:
-    """The per-rep table with readable column names (a side column only for sided specs)."""
+    """The per-rep table with readable column names (a side column only for sided specs,
+    a direction column only for two-way ones). Empty for a hold-only exercise: see
+    :func:`hold_table_rows`."""
+    sided, two_way = record.spec.has_sides, bool(record.spec.directions)
     rows = []
     for r in record.reps_rows():
         rows.append(
             {
                 "rep": r["rep"],
-                **({"side": r["side"] or ""} if record.spec.has_sides else {}),
+                **({"side": r["side"] or ""} if sided else {}),
+                **({"direction": direction_label(r["direction"] or "")} if two_way else {}),
                 "start": format_clock(r["start_s"]),
                 "top": "" if r["top_s"] is None else format_clock(r["top_s"]),
                 "end": format_clock(r["end_s"]),
@@ -244,8 +452,42 @@ def rep_table_rows(record: SessionRecord) -> list[dict[str, Any]]:
     return rows
 
 
+def hold_table_rows(record: SessionRecord) -> list[dict[str, Any]]:
+    """One row per counted hold: when, how long, and whether it reached the prescribed time
+    (side and direction columns only where the spec has them)."""
+    spec = record.spec
+    target = spec.prescription.hold_target_s
+    rows = []
+    for s in record.sets:
+        for n, h in enumerate(s.counted_holds, start=1):
+            rows.append(
+                {
+                    "hold": h.index or n,
+                    **({"side": s.side or ""} if spec.has_sides else {}),
+                    **(
+                        {"direction": direction_label(h.direction or "")} if spec.directions else {}
+                    ),
+                    "start": format_clock(h.start_s),
+                    "end": format_clock(h.t_s),
+                    "held (s)": round(h.held_s, 1),
+                    **(
+                        {f"reached {_num(target)} s": "yes" if h.held_s >= target - 0.05 else "no"}
+                        if target is not None
+                        else {}
+                    ),
+                }
+            )
+    return rows
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
 def summary_headline(record: SessionRecord) -> str:
-    """One sentence for the top of a summary."""
+    """One sentence for the top of a summary: ``'3 reps, no form faults.'``,
+    ``'2 holds, best 16.2 s, no form faults.'``, ``'4 reps (cat 2, cow 2), best hold
+    6.1 s, 1 form fault.'``."""
     s = record.summary()
     if not s["assessed"]:
         return (
@@ -255,18 +497,27 @@ def summary_headline(record: SessionRecord) -> str:
     parts = []
     spec = record.spec
     if spec.reps:
-        parts.append(f"{s['reps']} rep{'s' if s['reps'] != 1 else ''}")
-    if spec.hold is not None and s["hold_s"] > 0:
-        parts.append(f"best hold {s['hold_s']:.1f} s")
+        text = _plural(s["reps"], "rep")
+        if spec.directions:
+            text += (
+                " ("
+                + ", ".join(
+                    f"{d.replace('_', ' ')} {v['reps']}" for d, v in s["by_direction"].items()
+                )
+                + ")"
+            )
+        parts.append(text)
+    if spec.hold is not None:
+        if spec.hold_only or spec.prescription.holds is not None:
+            parts.append(_plural(s["holds"], "hold"))
+            if s["hold_s"] > 0:
+                parts.append(f"best {s['hold_s']:.1f} s")
+        elif s["hold_s"] > 0:
+            parts.append(f"best hold {s['hold_s']:.1f} s")
     n_faults = len(record.faults)
-    parts.append(
-        "no form faults"
-        if n_faults == 0
-        else f"{n_faults} form fault{'s' if n_faults != 1 else ''}"
-    )
+    parts.append("no form faults" if n_faults == 0 else _plural(n_faults, "form fault"))
     text = ", ".join(parts)
-    text = text[0].upper() + text[1:] + "."
-    return text
+    return text[0].upper() + text[1:] + "."
 
 
 def next_side(record: SessionRecord) -> str | None:
@@ -330,17 +581,24 @@ def timeline_spans(record: SessionRecord) -> list[dict[str, Any]]:
     spans: list[dict[str, Any]] = []
     for s in record.sets:
         for rep in s.reps:
+            way = f" ({rep.direction.replace('_', ' ')})" if rep.direction else ""
             spans.append(
-                {"kind": "rep", "start": rep.start_s, "end": rep.end_s, "label": f"rep {rep.index}"}
+                {
+                    "kind": "rep",
+                    "start": rep.start_s,
+                    "end": rep.end_s,
+                    "label": f"rep {rep.index}{way}",
+                }
             )
         for h in s.holds:
             if h.counted:
+                way = f" ({h.direction.replace('_', ' ')})" if h.direction else ""
                 spans.append(
                     {
                         "kind": "hold",
                         "start": h.start_s,
                         "end": h.t_s,
-                        "label": f"hold {h.held_s:.1f} s",
+                        "label": f"hold {h.held_s:.1f} s{way}",
                     }
                 )
     end_default = record.timeline[-1][0] if record.timeline else 0.0
@@ -440,3 +698,29 @@ def start_position(spec: ExerciseSpec) -> str | None:
 
     gate = POSTURE_GATES.get(spec.posture)
     return None if gate is None else gate.instruction + "."
+
+
+def clip_exercise(clip: Path) -> str | None:
+    """The exercise a sample clip shows, from its ground truth (``NAME.json`` next to it),
+    else None."""
+    truth = clip.with_suffix(".json")
+    try:
+        data = json.loads(truth.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    exercise = data.get("exercise") if isinstance(data, dict) else None
+    return exercise if isinstance(exercise, str) else None
+
+
+def order_sample_clips(exercise_id: str, clips: Iterable[Path]) -> list[Path]:
+    """Sample clips with this exercise's first (from their ground truth, else their name),
+    then the others, each part in name order."""
+
+    def mine(clip: Path) -> bool:
+        shown = clip_exercise(clip)
+        return (
+            shown == exercise_id if shown is not None else clip.stem.startswith(exercise_id + "_")
+        )
+
+    ordered = sorted(clips, key=lambda c: c.name)
+    return [c for c in ordered if mine(c)] + [c for c in ordered if not mine(c)]

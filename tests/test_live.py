@@ -390,7 +390,7 @@ def test_live_status_waiting_and_phases() -> None:
         st = LiveStatus.from_result(coach.drain()[-1], spec)
         if not runs or runs[-1][0] != st.phase:
             runs.append((st.phase, t, st.reps))
-    cycle = ["Lifting", "At the top", "Lowering", "At rest"]
+    cycle = ["Moving into position", "In position", "Coming back", "At rest"]
     # "Getting ready" until the posture gate opens (0.5 s lying on the back).
     assert [r[0] for r in runs] == ["Getting ready", "At rest", *cycle, *cycle], runs
     assert runs[1][1] == pytest.approx(0.5, abs=0.1)

@@ -34,6 +34,8 @@ from browserkit import ROOT, launch_chromium, main_text, run_app, screenshot, wa
 from formcheck.video import to_y4m
 
 CLIP = ROOT / "sample_videos" / "glute_bridge_side_clean.mp4"
+#: The live page (the app's default page) on the clip's exercise.
+LIVE = "/?exercise=glute_bridge"
 #: Still frames before the clip: WebRTC connects in about 1 s on an idle machine.
 LEAD_S = 6.0
 #: Still frames after it: the margin before the file loops (about 14 MB per second).
@@ -198,7 +200,7 @@ def test_live_counts_the_clips_reps(
         context.add_init_script(KEEP_CAMERA_STREAM)
         pg = context.new_page()
         pg.set_default_timeout(30_000)
-        pg.goto(app_url + "/")
+        pg.goto(app_url + LIVE)
         wait_for_app(pg, "#fc-reps")
         text = main_text(pg)
         assert "Live coaching" in text and "Camera." in text and "Prescription." in text
@@ -247,7 +249,7 @@ def test_live_counts_the_clips_reps(
 
         # Another browser session has its own coach: it has counted nothing.
         other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-        other.goto(app_url + "/")
+        other.goto(app_url + LIVE)
         wait_for_app(other, "#fc-reps")
         assert "Reps 0 / 10" in main_text(other) and "Camera off" in main_text(other)
         other.context.close()
@@ -333,7 +335,7 @@ def test_live_from_another_device_over_https_on_the_lan(
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
             context.add_init_script(KEEP_CAMERA_STREAM)
             pg = context.new_page()
-            pg.goto(url + "/")
+            pg.goto(url + LIVE)
             wait_for_app(pg, "#fc-reps")
             assert pg.evaluate("window.isSecureContext") is True
             assert "Browsers only allow the camera" not in main_text(pg)
@@ -366,10 +368,47 @@ def test_plain_http_on_the_lan_explains_how_to_enable_the_camera(
         pytest.skip("no non-loopback network interface")
     with run_app(tmp_path / "streamlit.log", address="0.0.0.0", host=ip) as url:
         pg = browser.new_context().new_page()
-        pg.goto(url + "/")
+        pg.goto(url + LIVE)
         wait_for_app(pg, "#fc-reps")
         assert pg.evaluate("window.isSecureContext") is False
         text = main_text(pg)
         assert "Browsers only allow the camera on https:// or localhost" in text
         assert "--server.sslCertFile" in text
         pg.context.close()
+
+
+def test_live_panel_fits_every_spec_shape(app_url: str, page: Any) -> None:
+    """Before a set (no camera needed): a hold-only exercise counts holds against its
+    prescription, a two-way one shows a tile per direction, a per-side one the side picker."""
+    from formcheck.spec import load_specs
+    from formcheck.ui_helpers import LiveStatus, direction_label
+
+    specs = load_specs()
+    shapes = {
+        "hold-only": [s for s in specs.values() if s.hold_only],
+        "two-way": [s for s in specs.values() if s.directions],
+        "per side": [s for s in specs.values() if s.has_sides],
+    }
+    seen = []
+    for shape, found in shapes.items():
+        if not found:
+            continue
+        spec = min(found, key=lambda s: s.id)
+        page.goto(f"{app_url}/?exercise={spec.id}")
+        wait_for_app(page, "#fc-reps")
+        heading = page.get_by_role("heading", level=1).inner_text()
+        assert spec.name in heading, (shape, heading)
+        waiting = LiveStatus.waiting(spec, spec.prescription.sides[0] if spec.has_sides else None)
+        assert page.locator("#fc-reps .fc-big").inner_text() == waiting.reps_text, shape
+        if spec.hold_only:
+            assert waiting.reps_text.startswith("Holds 0")
+            assert page.locator("#fc-hold .fc-big").inner_text() == waiting.hold_text
+        for d in spec.directions:
+            tile = page.locator(f"#fc-dir-{d} .fc-big")
+            assert tile.inner_text() == f"{direction_label(d)} 0", shape
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        assert (sidebar.get_by_text("Working side").count() == 1) == spec.has_sides, shape
+        if shape == "two-way":
+            screenshot(page, "live_two_way", height=700)
+        seen.append(shape)
+    assert seen, "no spec of these shapes in exercise_specs/"

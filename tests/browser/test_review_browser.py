@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ import numpy as np
 import pytest
 from browserkit import ROOT, main_text, screenshot, wait_for_app, wait_until_settled
 
+from formcheck.spec import get_spec, load_specs
 from formcheck.video import VideoWriter
 
 SAMPLES = ROOT / "sample_videos"
@@ -35,16 +38,18 @@ def wait_for_review(pg: Any, clip_name: str) -> None:
     wait_until_settled(pg, f'{RENDERED}[data-clip="{clip_name}"], {ERROR}')
 
 
-def review(pg: Any, app_url: str, clip: Path, exercise: str | None = None) -> str:
-    pg.goto(f"{app_url}/review")
+def open_review(pg: Any, app_url: str, exercise: str) -> None:
+    """The review page on ``exercise`` (an id), through its deep link."""
+    pg.goto(f"{app_url}/review?exercise={exercise}")
+    name = get_spec(exercise).name
+    pg.get_by_role("heading", name=re.compile(f"Review a clip · {re.escape(name)}")).wait_for()
+    # Let that run finish first: a file given to the uploader while the page is still
+    # being drawn can be dropped (the button then stays disabled).
     wait_for_app(pg)
-    if exercise is not None:
-        pg.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
-        pg.get_by_role("option", name=exercise).click()
-        pg.get_by_role("heading", name=re.compile(f"Review a clip · {exercise}")).wait_for()
-        # Let that run finish first: a file given to the uploader while the page is still
-        # being redrawn for the new exercise can be dropped (the button then stays disabled).
-        wait_until_settled(pg)
+
+
+def review(pg: Any, app_url: str, clip: Path, exercise: str = "glute_bridge") -> str:
+    open_review(pg, app_url, exercise)
     uploader = pg.locator('[data-testid="stFileUploader"]')
     uploader.locator('input[type="file"]').set_input_files(str(clip))
     # Listed (a long name is shortened on screen; its title is the whole name): it is in.
@@ -94,8 +99,7 @@ def test_review_a_sample_clip_with_faults(app_url: str, page: Any) -> None:
     if not clip.is_file():
         pytest.skip(f"{clip.name} is not in sample_videos/")
     truth = json.loads(clip.with_suffix(".json").read_text())
-    page.goto(f"{app_url}/review")
-    wait_for_app(page)
+    open_review(page, app_url, "glute_bridge")
     page.get_by_text("Sample clip", exact=True).click()
     page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').first.click()
     page.get_by_role("option", name=clip.name).click()
@@ -136,7 +140,7 @@ def test_review_a_clip_of_another_exercise(app_url: str, page: Any) -> None:
     clip = SAMPLES / "glute_bridge_side_clean.mp4"
     if not clip.is_file():
         pytest.skip(f"{clip.name} is not in sample_videos/")
-    text = review(page, app_url, clip, exercise="Standing hip hike")
+    text = review(page, app_url, clip, exercise="standing_hip_hike")
     assert (
         "Could not assess this clip: This doesn't look like a standing hip hike: "
         "you seem to be lying on your back" in text
@@ -153,3 +157,61 @@ def test_review_a_file_that_is_not_a_video(app_url: str, page: Any, tmp_path: Pa
     message = error.inner_text().strip()
     assert message.startswith("cannot read holiday.mp4 as a video"), message
     assert "\n" not in message and "/tmp" not in message  # one actionable line, no temp path
+
+
+def hold_only_clip(tmp_dir: Path) -> tuple[Path, str]:
+    """A clip of a hold-only exercise and its exercise id: a sample from sample_videos/ (one
+    without sides first), else one rendered now from the exercise's clean scenario."""
+    specs = load_specs()
+    hold_only = {i: s for i, s in specs.items() if s.hold_only}
+    if not hold_only:
+        pytest.skip("no hold-only exercise in exercise_specs/")
+    samples = []
+    for truth in sorted(SAMPLES.glob("*.json")):
+        exercise = json.loads(truth.read_text()).get("exercise")
+        clip = truth.with_suffix(".mp4")
+        if exercise in hold_only and clip.is_file() and "clean" in clip.stem:
+            samples.append((hold_only[exercise].has_sides, clip.name, clip, exercise))
+    if samples:
+        _, _, clip, exercise = min(samples)
+        return clip, exercise
+    # No sample yet: render one (about 1-2 minutes), one side at most.
+    exercise = min(hold_only, key=lambda i: (hold_only[i].has_sides, i))
+    clip = tmp_dir / f"{exercise}_clean.mp4"
+    done = subprocess.run(
+        [sys.executable, "-m", "formcheck", "synth", exercise, "-o", str(clip)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot render a {exercise} clip: {done.stderr.strip()[-300:]}")
+    return clip, exercise
+
+
+def test_review_a_hold_only_exercise(app_url: str, page: Any, tmp_path: Path) -> None:
+    """A stretch whose holds are its repetitions: the summary counts holds against the
+    prescription (number and length), the holds table lists them, there is no reps table."""
+    clip, exercise = hold_only_clip(tmp_path)
+    spec = get_spec(exercise)
+    truth = json.loads(clip.with_suffix(".json").read_text())
+    held = truth["hold_s"]
+    assert held, f"{clip.name}: its truth has no holds"
+    text = review(page, app_url, clip, exercise=exercise)
+    assert page.locator(ERROR).count() == 0, text
+    m = re.search(r"(\d+) holds?, best (\d+\.\d) s, (no|\d+) form faults?\.", text)
+    assert m is not None, text
+    assert int(m.group(1)) == len(held), (m.group(0), held)
+    assert abs(float(m.group(2)) - max(held)) <= 1.0, (m.group(0), held)
+    target = spec.prescription.hold_target_s
+    assert f"Holds of {target:g} s" in text and "Best hold" in text
+    assert "Holds" in page.get_by_role("heading", level=3).all_inner_texts()
+    assert "Reps" not in page.get_by_role("heading", level=3).all_inner_texts()
+    page.locator('[data-testid="stDataFrame"]').first.wait_for(state="attached")
+    # The report agrees: for a hold-only exercise its reps are the counted holds.
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Report (JSON)").click()
+    summary = json.loads(Path(dl.value.path()).read_text())["summary"]
+    assert summary["exercise"] == exercise and summary["reps"] == summary["holds"] == len(held)
+    page.get_by_role("heading", name="Summary").scroll_into_view_if_needed()
+    screenshot(page, "review_holds", height=1200)
