@@ -214,10 +214,9 @@ class LiveCoach:
                 pose,
                 result,
                 title=self.spec.name + (f" ({result.side})" if result.side else ""),
-                reps_target=self.spec.prescription.reps_target if self.spec.reps else None,
-                hold_target_s=self.spec.prescription.hold_target_s
-                if self.spec.hold is not None
-                else None,
+                reps_target=self.spec.count_target,
+                hold_target_s=self.spec.hold_target_s,
+                count_label=self.spec.count_label,
             )
         except Exception as err:
             log.exception("drawing failed")

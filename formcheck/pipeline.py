@@ -196,8 +196,9 @@ def _annotate(
         pose,
         result,
         title=spec.name + (f" ({result.side})" if result.side else ""),
-        reps_target=spec.prescription.reps_target,
-        hold_target_s=spec.prescription.hold_target_s if spec.hold is not None else None,
+        reps_target=spec.count_target,
+        hold_target_s=spec.hold_target_s,
+        count_label=spec.count_label,
     )
 
 

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 SCHEMA = "formcheck.report/1"
 MIN_ASSESSED_SHARE = 0.2  # below this share of frames assessed, the clip is "not assessed"
+HOLD_COLUMNS = ("side", "start_s", "end_s", "held_s", "counted", "direction")
 REP_COLUMNS = (
     "side",
     "rep",
@@ -240,6 +241,21 @@ class SessionRecord:
                 )
         return rows
 
+    def holds_rows(self) -> list[dict[str, Any]]:
+        """Every hold (counted or too short), in order."""
+        return [
+            {
+                "side": s.side,
+                "start_s": _r(h.start_s),
+                "end_s": _r(h.t_s),
+                "held_s": _r(h.held_s),
+                "counted": h.counted,
+                "direction": h.direction,
+            }
+            for s in self.sets
+            for h in s.holds
+        ]
+
     def summary(self) -> dict[str, Any]:
         spec = self.spec
         p = spec.prescription
@@ -324,18 +340,7 @@ class SessionRecord:
                 for s in self.sets
             ],
             "reps": self.reps_rows(),
-            "holds": [
-                {
-                    "side": s.side,
-                    "start_s": _r(h.start_s),
-                    "end_s": _r(h.t_s),
-                    "held_s": _r(h.held_s),
-                    "counted": h.counted,
-                    "direction": h.direction,
-                }
-                for s in self.sets
-                for h in s.holds
-            ],
+            "holds": self.holds_rows(),
             "faults": [
                 {
                     "rule": f.rule,
@@ -374,11 +379,17 @@ class SessionRecord:
         return text
 
     def to_csv(self, path: str | Path | None = None) -> str:
+        """The reps table; for a hold-only exercise (a stretch, a plank), the holds table."""
         buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=REP_COLUMNS)
-        w.writeheader()
-        for row in self.reps_rows():
-            w.writerow({**row, "faults": ";".join(row["faults"])})
+        if self.spec.hold_only:
+            w = csv.DictWriter(buf, fieldnames=HOLD_COLUMNS)
+            w.writeheader()
+            w.writerows(self.holds_rows())
+        else:
+            w = csv.DictWriter(buf, fieldnames=REP_COLUMNS)
+            w.writeheader()
+            for row in self.reps_rows():
+                w.writerow({**row, "faults": ";".join(row["faults"])})
         text = buf.getvalue()
         if path is not None:
             Path(path).write_text(text, encoding="utf-8")

@@ -248,12 +248,15 @@ def _banner(result: FrameResult | None) -> tuple[str, Colour] | None:
 
 
 def _chips(
-    result: FrameResult | None, reps_target: int | None, hold_target_s: float | None
+    result: FrameResult | None,
+    reps_target: int | None,
+    hold_target_s: float | None,
+    count_label: str = "Reps",
 ) -> list[str]:
     if result is None:
         return []
     chips = []
-    reps = f"Reps {result.reps}" + (f" / {reps_target}" if reps_target else "")
+    reps = f"{count_label} {result.reps}" + (f" / {reps_target}" if reps_target else "")
     chips.append(reps)
     if hold_target_s is not None:
         held = result.hold_s if result.hold_s > 0 else result.best_hold_s
@@ -275,6 +278,7 @@ def annotate(
     reps_target: int | None = None,
     hold_target_s: float | None = None,
     key_landmark: Landmark | None = None,
+    count_label: str = "Reps",
 ) -> ImageBGR:
     """Return a copy of ``image_bgr`` with the skeleton, a status panel and the cue banner.
 
@@ -284,6 +288,7 @@ def annotate(
         result: the engine's verdict for this frame (panel shows only the title when None).
         title: exercise name, e.g. ``"Glute bridge (left)"``.
         reps_target: shown as ``Reps 3 / 12`` when given.
+        count_label: what the counter counts (``"Holds"`` for a hold-only exercise).
         hold_target_s: shows ``Hold 7.5 / 10 s`` (only when given).
         key_landmark: when given with a pose and a key value, the value is also
             written next to this joint (e.g. the hip for ``hip_extension``).
@@ -326,7 +331,7 @@ def annotate(
     if title:
         for line in _wrap(_clean(title), max_w, title_scale, title_thick):
             lines.append(([line], title_scale, title_thick, WHITE))
-    chips = [_clean(c) for c in _chips(result, reps_target, hold_target_s)]
+    chips = [_clean(c) for c in _chips(result, reps_target, hold_target_s, count_label)]
     gap = _text_size("   ", st.scale, st.thick)[0]
     row: list[str] = []
     row_w = 0

@@ -115,29 +115,21 @@ def side_label(side: str | None) -> str:
 
 def reps_target(spec: ExerciseSpec) -> int | None:
     """The reps to show against the count: for a hold-only exercise, the holds."""
-    if spec.hold_only:
-        return holds_target(spec)
-    return spec.prescription.reps_target if spec.reps else None
+    return spec.count_target
 
 
 def hold_target(spec: ExerciseSpec) -> float | None:
-    return spec.prescription.hold_target_s if spec.hold is not None else None
+    return spec.hold_target_s
 
 
 def holds_target(spec: ExerciseSpec) -> int | None:
-    """How many holds a set needs, when the prescription counts holds: its ``holds``, or
-    for a hold-only exercise its ``reps`` (the holds are the repetitions). None otherwise."""
-    p = spec.prescription
-    if spec.hold is None:
-        return None
-    if p.holds is not None:
-        return p.holds[0]
-    return p.reps_target if spec.hold_only else None
+    """How many holds a set needs (see :attr:`ExerciseSpec.holds_target`)."""
+    return spec.holds_target
 
 
 def count_label(spec: ExerciseSpec) -> str:
     """What the main counter counts: ``'Reps'``, or ``'Holds'`` for a hold-only exercise."""
-    return "Holds" if spec.hold_only else "Reps"
+    return spec.count_label
 
 
 def _span(lo: float, hi: float, unit: str = "") -> str:

@@ -137,3 +137,14 @@ def test_unicode_text_does_not_crash() -> None:
 def test_rejects_non_colour_image() -> None:
     with pytest.raises(ValueError, match="BGR"):
         annotate(np.zeros((10, 10), np.uint8), None, None)
+
+
+@pytest.mark.parametrize(
+    ("label", "target", "want"),
+    [("Reps", 12, "Reps 3 / 12"), ("Holds", 2, "Holds 3 / 2"), ("Holds", None, "Holds 3")],
+)
+def test_the_counter_names_what_it_counts(label: str, target: int | None, want: str) -> None:
+    from formcheck.render import _chips
+
+    chips = _chips(_result(reps=3), target, None, label)
+    assert chips[0] == want
