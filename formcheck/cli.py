@@ -151,10 +151,13 @@ def _pair(value: object) -> object:
 
 
 def _exercise_json(spec: ExerciseSpec) -> dict[str, object]:
+    from formcheck.app.picker import group_of
+
     p = spec.prescription
     return {
         "id": spec.id,
         "name": spec.name,
+        "group": group_of(spec).label,
         "category": spec.category,
         "views": list(spec.views),
         "posture": spec.posture,
@@ -183,11 +186,17 @@ def _cmd_exercises(args: argparse.Namespace) -> int:
             raise FormcheckError(f"cannot list the specs as JSON: {err}") from None
         print(text)
         return 0
+    from formcheck.app.picker import group_exercises
+
+    by_id = {s.id: s for s in specs}
     width = max((len(s.id) for s in specs), default=10)
-    for spec in specs:
-        views = "/".join(spec.views)
-        sides = " per side" if spec.has_sides else ""
-        print(f"{spec.id:<{width}}  {views:<14}  {spec.prescription.text}{sides}")
+    for i, group in enumerate(group_exercises(specs)):
+        print(("\n" if i else "") + f"{group.label}:")
+        for sid in group.ids:
+            spec = by_id[sid]
+            views = "/".join(spec.views)
+            sides = " per side" if spec.has_sides else ""
+            print(f"  {spec.id:<{width}}  {views:<14}  {spec.prescription.text}{sides}")
     return 0
 
 

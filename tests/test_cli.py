@@ -36,6 +36,10 @@ def test_exercises_lists_every_spec(capsys):
     for path in SPEC_DIR.glob("*.toml"):
         assert path.stem in out
     assert "per side" in out  # the hip hike is per side
+    # grouped by where the person is, lying first and standing last
+    headers = [line for line in out.splitlines() if line.endswith(":")]
+    assert headers[0] == "On your back:" and headers[-1] == "Standing:"
+    assert out.index("glute_bridge") < out.index("On your front:")
 
 
 def test_check_spec_ok_and_bad(tmp_path: Path, capsys):
@@ -258,7 +262,7 @@ def test_exercises_json_lists_every_spec(capsys):
     listed = json.loads(capsys.readouterr().out)
     assert [e["id"] for e in listed] == sorted(p.stem for p in SPEC_DIR.glob("*.toml"))
     for e in listed:
-        assert set(e) == {"id", "name", "category", "views", "posture", "prescription"}
+        assert set(e) == {"id", "name", "group", "category", "views", "posture", "prescription"}
         assert set(e["prescription"]) == {
             "text",
             "source",
@@ -272,6 +276,7 @@ def test_exercises_json_lists_every_spec(capsys):
     by_id = {e["id"]: e for e in listed}
     bridge, hike = by_id["glute_bridge"], by_id["standing_hip_hike"]
     assert bridge["name"] == "Glute bridge" and bridge["category"] == "strength"
+    assert bridge["group"] == "On your back" and hike["group"] == "Standing"
     assert bridge["views"] == ["side", "foot_end"]
     assert bridge["prescription"]["reps"] == [10, 15] and bridge["prescription"]["sets"] == 2
     assert bridge["prescription"]["hold_s"] == [10, 15] and bridge["prescription"]["sides"] == []
