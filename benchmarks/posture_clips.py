@@ -85,6 +85,7 @@ SHORT = {
     "lying_face_down": "face_dn",
     "plank": "plank",
     "hands_and_knees": "hands_kn",
+    "childs_pose": "child",
     "kneeling": "kneel",
     "half_kneeling": "half_kn",
     "sitting": "sit",

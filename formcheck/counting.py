@@ -28,6 +28,7 @@ class _Rep:
     start_g: float  # oriented value at rest when the movement began
     peak_g: float
     top_s: float | None = None
+    seen_at_rest: bool = True  # False: first seen part-way (a set or clip starting mid-move)
 
 
 class RepCounter:
@@ -43,19 +44,31 @@ class RepCounter:
     :class:`PartialRep` if it rose ``min_range`` inside the rest zone, or half
     that after leaving the rest zone. :meth:`finish` counts a rep
     that reached the top even if the clip ends during the return.
+
+    In a two-way motion on one feature, ``floor`` is the other direction's
+    exit level: values past it are that direction's movement, not this one's
+    rest. They neither lower this counter's rest value nor make a partial
+    rep of its own on the way back (knees rolled left twice in a row are not
+    a partial roll to the right); coming back, the rest value follows the
+    value up to the middle of the rest zone, where the next rise starts from.
     """
 
-    def __init__(self, motion: MotionSpec, side: str | None = None) -> None:
+    def __init__(
+        self, motion: MotionSpec, side: str | None = None, floor: float | None = None
+    ) -> None:
         self.motion = motion
         self.side = side
         s = _sign(motion)
         self._s = s
+        self._floor = None if floor is None else s * floor  # oriented
+        self._returning = False  # coming back from the other direction's side
         self._enter = s * motion.enter.value
         self._exit = s * motion.exit.value
         self._mid = (self._enter + self._exit) / 2
         self.phase = Phase.UNKNOWN
         self.reps = 0
         self._rest_g: float | None = None  # lowest oriented value seen at rest
+        self._rest_t: float | None = None  # when it was seen there (a partial's start)
         self._attempt_peak: float | None = None  # a lift still inside the rest zone
         self._rep: _Rep | None = None
         self._wait_for_rest = False
@@ -64,6 +77,12 @@ class RepCounter:
         self._base_t: float | None = None
         self._away_since: float | None = None
         self._exit_offset = abs(motion.exit.value)
+
+    @property
+    def waiting(self) -> bool:
+        """After a cut (or the posture gate shutting) mid-movement: the movement under way
+        can't be followed, and nothing is judged until the value is seen back at rest."""
+        return self.phase is Phase.UNKNOWN and self._wait_for_rest
 
     @property
     def in_position(self) -> bool:
@@ -142,7 +161,7 @@ class RepCounter:
             elif t_s - self._away_since > 4 * m.baseline_s:
                 self._base, self._away_since = g, None
                 if self.phase is Phase.RISING:
-                    self._to_rest(0.0)
+                    self._to_rest(0.0, t_s)
         else:
             self._away_since = None
         return g - self._base
@@ -159,7 +178,7 @@ class RepCounter:
             if self._wait_for_rest:  # after a cut: only a movement seen from rest counts
                 if g < self._exit:
                     self._wait_for_rest = False
-                    self.phase, self._rest_g = Phase.REST, g
+                    self.phase, self._rest_g, self._rest_t = Phase.REST, g, t_s
                 return events
             # A session can start in the active position (clip starts mid-rep).
             if g >= self._enter:
@@ -167,16 +186,26 @@ class RepCounter:
                 self._rep = _Rep(start_s=t_s, start_g=self._exit, peak_g=g, top_s=t_s)
             elif g >= self._exit:
                 self.phase = Phase.RISING
-                self._rep = _Rep(start_s=t_s, start_g=self._exit, peak_g=g)
+                self._rep = _Rep(start_s=t_s, start_g=self._exit, peak_g=g, seen_at_rest=False)
             else:
                 self.phase = Phase.REST
-                self._rest_g = g
+                self._rest_g, self._rest_t = g, t_s
             return events
+        if self.phase is Phase.REST and self._floor is not None:
+            if g < self._floor:  # the other direction is under way: not rest for this one
+                self._rest_g, self._attempt_peak, self._returning = None, None, True
+                return events
+            if self._returning:
+                mid = (self._floor + self._exit) / 2
+                self._rest_g = min(g if self._rest_g is None else max(self._rest_g, g), mid)
         if self.phase is Phase.REST:
-            self._rest_g = g if self._rest_g is None else min(self._rest_g, g)
+            if self._rest_g is None or g <= self._rest_g:
+                self._rest_g, self._rest_t = g, t_s
             # A lift that stays inside the rest zone but clearly leaves the
             # rest value (a bridge that never gets past the dead band).
-            if g - self._rest_g >= self.motion.min_range > 0:
+            if self._returning:
+                pass  # the way back from the other side is not a lift of this one
+            elif g - self._rest_g >= self.motion.min_range > 0:
                 self._attempt_peak = max(self._attempt_peak or g, g)
             elif self._attempt_peak is not None and g - self._rest_g <= self.motion.min_range / 3:
                 events.append(
@@ -189,9 +218,9 @@ class RepCounter:
                     )
                 )
                 self._attempt_peak = None
-                self._rest_g = g
+                self._rest_g, self._rest_t = g, t_s
             if g >= self._exit:
-                self._attempt_peak = None
+                self._attempt_peak, self._returning = None, False
                 self.phase = Phase.RISING
                 self._rep = _Rep(start_s=t_s, start_g=self._rest_g, peak_g=g)
                 if g >= self._enter:
@@ -205,8 +234,16 @@ class RepCounter:
                 self.phase, rep.top_s = Phase.TOP, t_s
             elif g < self._exit:
                 # It left the rest zone, which is evidence of an attempt in itself:
-                # half the minimum range is enough to tell it from jitter there.
-                if rep.peak_g - rep.start_g >= self.motion.min_range / 2:
+                # half the minimum range is enough to tell it from jitter there. A movement
+                # first seen part-way (the posture gate opening while the person is still
+                # settling into position) never left rest in view: no evidence of a lift.
+                # Nor is one shorter than a rep may be (a pose-model glitch on the way back).
+                if (
+                    rep.seen_at_rest
+                    and rep.peak_g - rep.start_g >= self.motion.min_range / 2
+                    and t_s - (self._rest_t if self._rest_t is not None else rep.start_s)
+                    >= self.motion.min_duration_s
+                ):
                     events.append(
                         PartialRep(
                             t_s,
@@ -216,7 +253,7 @@ class RepCounter:
                             self.motion.direction,
                         )
                     )
-                self._to_rest(g)
+                self._to_rest(g, t_s)
         elif self.phase is Phase.TOP:
             if g < self._mid:
                 self.phase = Phase.LOWERING
@@ -229,18 +266,19 @@ class RepCounter:
                 events += self._complete(t_s, g)
         return events
 
-    def _to_rest(self, g: float) -> None:
+    def _to_rest(self, g: float, t_s: float | None = None) -> None:
         self.phase = Phase.REST
         self._rep = None
-        self._rest_g = g
+        self._rest_g, self._rest_t = g, t_s
         self._attempt_peak = None
+        self._returning = False
 
     def _complete(self, t_s: float, g: float, at_end: bool = False) -> list[Event]:
         rep = self._rep
         assert rep is not None and rep.top_s is not None
         rom = rep.peak_g - rep.start_g
         ok = rom >= self.motion.min_range and (t_s - rep.start_s) >= self.motion.min_duration_s
-        self._to_rest(g)
+        self._to_rest(g, t_s)
         if not ok:
             return []
         self.reps += 1
@@ -258,13 +296,19 @@ class RepCounter:
         )
         return [ev]
 
-    def reset(self) -> None:
-        """Forget the movement under way (a scene cut): it is not counted."""
+    def reset(self, wait_for_rest: bool = True) -> None:
+        """Forget the movement under way (a scene cut): it is not counted.
+
+        With ``wait_for_rest`` (reps) only a movement seen from rest counts next; without
+        it (a hold-only exercise, whose position is what the posture gate looks for) the
+        position may be taken up again at once, as at the start of a session.
+        """
         self.phase = Phase.UNKNOWN
         self._rep = None
         self._rest_g = None
         self._attempt_peak = None
-        self._wait_for_rest = True
+        self._returning = False
+        self._wait_for_rest = wait_for_rest
 
     def finish(self, t_s: float, max_unseen_s: float = 1.0) -> list[Event]:
         """Close the set: a rep that reached the top counts even mid-return.
@@ -329,6 +373,13 @@ class HoldTimer:
         ):
             events += self._end(self._last_good_s)
         return events
+
+    def backdate(self, seconds: float) -> None:
+        """Count the hold under way from ``seconds`` before it started: the position was
+        already held while the posture gate was confirming it (a plank)."""
+        if self._start_s is not None and seconds > 0:
+            self._start_s -= seconds
+            self.held_s += seconds
 
     def _end(self, t_s: float) -> list[Event]:
         assert self._start_s is not None

@@ -68,6 +68,11 @@ def _tilt(p: Points, _n: Points | None, reference: str) -> float:
     return float(fn(p[0], p[1]))
 
 
+def _offset_along(p: Points, n: Points | None, _r: str) -> float:
+    length = _length(n) if n is not None else float(geometry.distance(p[2], p[3]))
+    return _scaled(float(geometry.offset_along(p[0], p[1], p[2], p[3])), length)
+
+
 def _line_deviation(p: Points, n: Points | None, _r: str) -> float:
     length = _length(n) if n is not None else float(geometry.distance(p[0], p[2]))
     return _scaled(float(geometry.line_deviation(p[0], p[1], p[2])), length)
@@ -133,6 +138,14 @@ for _kind in (
             float(geometry.distance(p[0], p[1])), float(geometry.distance(p[2], p[3]))
         ),
         "distance a-b over distance c-d",
+    ),
+    FeatureKind(
+        "offset_along",
+        4,
+        "optional",
+        False,
+        _offset_along,
+        "signed offset of p from ref along the direction a -> b",
     ),
 ):
     register_feature_kind(_kind)

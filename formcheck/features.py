@@ -75,6 +75,38 @@ class NearSideResolver:
         return majority
 
 
+class RaisedSideTracker:
+    """Which leg is raised: the side whose ankle is higher in the image, every frame.
+
+    For ``raised:`` references. A person lying side-on has one leg up (a nerve glide,
+    a knee to the chest), and the pose model's left/right labels for it are not to be
+    trusted: on rendered clips it called the raised leg the far one whichever it was.
+    The choice changes only when the other ankle is higher by ``margin`` torso lengths,
+    so two legs at rest side by side don't flip it; until both ankles are seen it is
+    the near side.
+    """
+
+    def __init__(self, min_visibility: float = 0.5, margin: float = 0.15) -> None:
+        self.min_visibility = min_visibility
+        self.margin = margin
+        self.side: str | None = None
+
+    def update(self, pose: PoseFrame, near: str) -> str:
+        ankles = {s: sided("ankle", s) for s in ("left", "right")}
+        if all(pose.visibility[a] >= self.min_visibility for a in ankles.values()):
+            xy = pose.xy
+            sh = (xy[Landmark.LEFT_SHOULDER] + xy[Landmark.RIGHT_SHOULDER]) / 2
+            hip = (xy[Landmark.LEFT_HIP] + xy[Landmark.RIGHT_HIP]) / 2
+            torso = float(geometry.distance(sh, hip))
+            up = {s: -float(xy[a][1]) for s, a in ankles.items()}
+            higher = "left" if up["left"] >= up["right"] else "right"
+            if self.side is None or (
+                higher != self.side and up[higher] - up[self.side] > self.margin * torso
+            ):
+                self.side = higher
+        return self.side if self.side is not None else near
+
+
 class ViewClassifier:
     """Profile (side-on) or frontal (front / foot-end), from shoulder and hip widths.
 
@@ -141,7 +173,7 @@ def view_instruction(spec: ExerciseSpec) -> str:
     wanted = {
         "side": "turn side-on to the camera",
         "front": "face the camera",
-        "foot_end": "put the camera low at your feet, looking along your body",
+        "foot_end": "put the camera at your feet, raised and looking down along your body",
         "oblique": "turn partly toward the camera",
     }
     return "Wrong camera view: " + wanted[spec.view] + f" ({spec.camera})"
@@ -165,10 +197,14 @@ class FeatureExtractor:
         self.spec = spec
         self.working_side = working_side
         self.near = NearSideResolver()
+        self.raised = RaisedSideTracker(spec.min_visibility)
+        self._raised_side: str | None = None  # this frame's, for ``raised:`` references
 
     def _side_of(self, ref: PointRef, near: str) -> str:
         if ref.kind == "near":
             return near
+        if ref.kind == "raised":
+            return self._raised_side or near
         if ref.kind == "far":
             return other(near)
         working = self.working_side or near
@@ -204,6 +240,7 @@ class FeatureExtractor:
 
     def compute(self, pose: PoseFrame, view: str) -> FeatureValues:
         near = self.near.update(pose)
+        self._raised_side = self.raised.update(pose, near)
         values: dict[str, float | None] = {}
         reasons: dict[str, str] = {}
         for name, f in self.spec.features.items():

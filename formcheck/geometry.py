@@ -103,3 +103,20 @@ def offset_past(p: npt.ArrayLike, ref: npt.ArrayLike, toward: npt.ArrayLike) -> 
     tx = np.asarray(toward, dtype=float)[..., 0]
     sign = np.sign(rx - tx)
     return np.where(sign != 0, (px - rx) * sign, np.nan)
+
+
+def offset_along(p: npt.ArrayLike, ref: npt.ArrayLike, a: npt.ArrayLike, b: npt.ArrayLike) -> Arr:
+    """Signed offset of ``p`` from ``ref`` along the direction ``a -> b`` (in the points' units).
+
+    Works in the image plane or in 3D. Knees rolled to one side while lying on
+    the back: ``offset_along(mid_knee, mid_hip, right_shoulder, left_shoulder)``
+    is positive when the knees have moved toward the left shoulder. NaN when
+    ``a`` and ``b`` coincide.
+    """
+    d = np.asarray(b, dtype=float) - np.asarray(a, dtype=float)
+    r = np.asarray(p, dtype=float) - np.asarray(ref, dtype=float)
+    length = np.linalg.norm(d, axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(
+            length > 1e-9, np.sum(r * d, axis=-1) / np.where(length > 1e-9, length, 1), np.nan
+        )

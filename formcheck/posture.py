@@ -23,6 +23,10 @@ plank            in a plank              trunk flat; straight at the (support-si
                                          up; legs straight or knees down               view: 0%
 hands_and_knees  on your hands and knees trunk flat; a knee on the floor under a       100%
                                          near-vertical thigh; hips raised              (597)
+childs_pose      in child's pose         trunk folded forward; a knee on the floor,    no clip
+                                         deeply bent, thigh tipped forward; hips up    (0 dev
+                                         off the knees, shoulders not well above       frames
+                                         them; face not up                             read it)
 kneeling         kneeling                trunk upright; both knees on the floor; hips  96%
                                          above the knees (tall, or on the heels)       (50)
 half_kneeling    half-kneeling           trunk upright; one knee down, the other up    100%
@@ -146,6 +150,7 @@ POSTURES: tuple[str, ...] = (
     "lying_face_down",
     "plank",
     "hands_and_knees",
+    "childs_pose",
     "kneeling",
     "half_kneeling",
     "sitting",
@@ -529,6 +534,18 @@ def posture_scores(sig: PostureSignals) -> dict[str, float]:
             ramp(low.thigh_deg, 55, 35),  # its thigh near vertical: 2-18 deg
             ramp(sig.hip_h, 0.5, 0.75),  # hips raised: 0.94-1.34
         ),
+        # No dev clip: bounds from stick figures (hips back toward the heels from a
+        # table-top, trunk folded over the thighs: thighs 35-50 deg, knees 25-40).
+        "childs_pose": _all(
+            _all(ramp(trunk, 50, 70), ramp(trunk, 160, 140)),  # folded forward, not upright
+            ramp(knee_lo, 0.6, 0.35),  # a knee down
+            ramp(low.knee_deg, 75, 55),  # deeply bent: table-top 81-92
+            ramp(low.thigh_deg, 25, 35),  # thigh tipped forward: table-top 2-18 (bird dog 22)
+            ramp(low.thigh_deg, 100, 80),  # but not along the floor (prone, knees bent)
+            ramp(sig.hip_h - knee_lo, 0.15, 0.3),  # hips up off the knees' level
+            ramp(sig.shoulder_h - sig.hip_h, 0.4, 0.2),  # shoulders not well above the hips
+            ramp(sig.face_up, 0.3, 0.0),  # face not up
+        ),
         "kneeling": _all(
             upright,
             ramp(knee_hi, 0.6, 0.35),  # both knees down: 0-0.17
@@ -637,6 +654,13 @@ class PostureGate:
         accepts: classifications (from :data:`POSTURES`) that count as this posture.
         min_score: a pose matching no posture still counts as "can't tell" (None)
             rather than "no" while an accepted posture scores at least this.
+        strict: frames read as another posture are not judged even while the gate is
+            open (holds pause, rules wait), for a posture that is the exercise's
+            position itself: a plank ends when the body is down on the floor, not
+            :data:`~formcheck.posture_gate.CLOSE_S` later.
+        open_s: seconds of matching frames that open the gate (None:
+            :data:`~formcheck.posture_gate.OPEN_S`); shorter for a posture that is the
+            held position itself, whose hold can't start until the gate is open.
     """
 
     name: str
@@ -644,6 +668,8 @@ class PostureGate:
     instruction: str
     accepts: tuple[str, ...]
     min_score: float = 0.2
+    strict: bool = False
+    open_s: float | None = None
 
     def __post_init__(self) -> None:
         unknown = [a for a in self.accepts if a not in POSTURES]
@@ -707,12 +733,24 @@ for _gate in (
         "in a plank",
         "Get into a plank: elbows under your shoulders, body in a straight line",
         ("plank",),
+        # lying prone reads the same straight line: it must not count as holding
+        strict=True,
+        # the plank is the hold: open quickly (99.8% of dev plank frames read plank); a hold
+        # starting as the gate opens is credited with these 0.25 s (session.GATE_CREDIT_S)
+        open_s=0.25,
     ),
     PostureGate(
         "hands_and_knees",
         "on your hands and knees",
         "Get on your hands and knees: hands under your shoulders, knees under your hips",
         ("hands_and_knees",),
+    ),
+    PostureGate(
+        "childs_pose",
+        "in child's pose",
+        "Get on your hands and knees, then sit back toward your heels, arms reaching forward",
+        # the start posture is hands and knees; the held position reads as child's pose
+        ("childs_pose", "hands_and_knees"),
     ),
     PostureGate("kneeling", "kneeling", "Kneel on both knees", ("kneeling",)),
     PostureGate(

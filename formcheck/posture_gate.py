@@ -30,6 +30,9 @@ CLOSE_S = 2.0  # contrary frames for this long shut it again
 class GateState:
     open: bool
     message: str  # what to tell the user while shut ("" when open)
+    # False: the gate is open but this frame reads another posture and the gate is
+    # strict (a plank): nothing is judged on it
+    frame_ok: bool = True
 
 
 class PostureTracker:
@@ -44,6 +47,12 @@ class PostureTracker:
         self._since: float | None = None  # start of the current spell that would flip the gate
         self._seen: str | None = None  # the last posture classified, for the message
         self._why = ""  # why the last frame's posture could not be told
+
+    @property
+    def open_s(self) -> float:
+        """Seconds of matching frames that open this gate."""
+        g = self.gate
+        return OPEN_S if g is None or g.open_s is None else g.open_s
 
     def reset(self) -> None:
         """Re-learn after a cut or a side switch: the gate must open again."""
@@ -63,11 +72,12 @@ class PostureTracker:
         elif ok != self.open:
             if self._since is None:
                 self._since = t_s
-            if t_s - self._since >= (OPEN_S if ok else CLOSE_S):
+            if t_s - self._since >= (self.open_s if ok else CLOSE_S):
                 self.open, self._since = ok, None
         else:
             self._since = None
-        return GateState(self.open, "" if self.open else self.message(ok))
+        frame_ok = not (gate.strict and ok is False)
+        return GateState(self.open, "" if self.open else self.message(ok), frame_ok)
 
     def message(self, ok: bool | None) -> str:
         gate = self.gate

@@ -179,6 +179,11 @@ class RangeParams:
     min: float | None = num(None, doc="lowest allowed value")
     max: float | None = num(None, doc="highest allowed value")
     absolute: bool = flag(False, doc="compare the absolute value \\|value\\| (a tilt either way)")
+    must_see: bool = flag(
+        False,
+        doc="a hold counts only while this feature is measured (for a fault that hides its "
+        "own landmark: a second knee brought up hides behind the first)",
+    )
 
     def validate(self, ctx: Ctx, where: str) -> None:
         if self.min is None and self.max is None:

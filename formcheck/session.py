@@ -31,6 +31,7 @@ from formcheck.results import (
     FaultRaised,
     FrameResult,
     HoldEnded,
+    HoldStarted,
     PartialRep,
     Phase,
     RepCompleted,
@@ -54,7 +55,13 @@ from formcheck.spec import ExerciseSpec, MotionSpec, RuleSpec
 
 NO_PERSON = "No person in view: step into the frame so your whole body is visible"
 TIMER_CUE = "Guided timer: follow the steps; the camera checks nothing for this exercise"
+WAIT_FOR_REST = (
+    "Cannot assess the movement under way: it began out of view (a cut in the video); "
+    "waiting to see the start position"
+)
 MOMENTARY_SHOW_S = 3.0  # how long a momentary fault (tempo, reach) stays as the cue
+#: A hold starting this soon after a strict gate opened is counted from the frames that opened it.
+GATE_CREDIT_S = 0.5
 CUE_MIN_S = 1.5  # a cue stays at least this long before another replaces it
 _IN_REP = (Phase.RISING, Phase.TOP, Phase.LOWERING)
 
@@ -68,6 +75,7 @@ class _RuleState:
     rep_link: str
     active: bool = False
     shown_until: float = -1.0
+    unseen: bool = False  # a `must_see` rule whose feature can't be measured now: holds wait
 
 
 class CueSelector:
@@ -117,9 +125,15 @@ class SettleDetector:
 class _Motion:
     """One motion (one direction, in one view): its counter and its settle detector."""
 
-    def __init__(self, motion: MotionSpec, side: str | None, max_speed: float | None) -> None:
+    def __init__(
+        self,
+        motion: MotionSpec,
+        side: str | None,
+        max_speed: float | None,
+        floor: float | None = None,
+    ) -> None:
         self.motion = motion
-        self.counter = RepCounter(motion, side)
+        self.counter = RepCounter(motion, side, floor)
         band = abs(motion.enter.value - motion.exit.value)
         self.settle = SettleDetector(max_speed if max_speed is not None else 2.0 * band)
         self.holding = False
@@ -151,7 +165,8 @@ class _SideSet:
     def motions_for(self, view: str) -> list[_Motion]:
         if view not in self.motions:
             speed = self.spec.hold.max_speed if self.spec.hold is not None else None
-            self.motions[view] = [_Motion(m, self.side, speed) for m in self.spec.motions_for(view)]
+            specs = self.spec.motions_for(view)
+            self.motions[view] = [_Motion(m, self.side, speed, _floor(m, specs)) for m in specs]
         return self.motions[view]
 
     def hold_motion_for(self, view: str) -> _Motion | None:
@@ -180,6 +195,15 @@ class _SideSet:
     @property
     def current_hold(self) -> HoldTimer | None:
         return next((h for h in self.holds.values() if h.active), None)
+
+
+def _floor(motion: MotionSpec, motions: tuple[MotionSpec, ...]) -> float | None:
+    """In a two-way motion on one feature, the other direction's exit level (else None)."""
+    for o in motions:
+        if o is not motion and o.feature == motion.feature:
+            if o.enter.direction != motion.enter.direction:
+                return o.exit.value
+    return None
 
 
 def _rule_state(rule: RuleSpec) -> _RuleState:
@@ -222,6 +246,7 @@ class ExerciseSession:
         self._phase = Phase.UNKNOWN
         self._view: str | None = None
         self._key: str | None = None  # the current view's phase feature
+        self._opened_s: float | None = None  # when a strict gate last opened (hold credit)
         self.stopped: str | None = None
         self._closed = False
 
@@ -305,6 +330,14 @@ class ExerciseSession:
             events += self._holds_pause(t_s)
             events += self._set_cannot(gate.message, "posture", t_s)
             return self._emit(t_s, events, {}, None)
+        if not was_open and self.posture.gate is not None and self.posture.gate.strict:
+            self._opened_s = t_s  # the posture is the held position: see _holds_step_motions
+        if not gate.frame_ok:
+            # A strict gate (a plank) on a frame read as another posture (lying prone reads
+            # the same straight line): no hold time and no verdicts until it shuts or resumes.
+            events += self._holds_pause(t_s)
+            self._restart_persistence()
+            return self._emit(t_s, events, {}, None)
         # While the view is still undecided (ratios in the ambiguous band), assess the spec's
         # primary view: the posture gate, not the view, keeps other exercises out.
         view = view_for(self.spec, self.view_classifier.update(pose))
@@ -325,10 +358,17 @@ class ExerciseSession:
             reason = _reason_text(fv.reasons.get(key, f"{key} unavailable"))
             events += self._set_cannot(reason, "not_visible", t_s)
             return self._emit(t_s, events, fv.values, None)
-        events += self._set_cannot(None, "", t_s)
         move_events: list[Event] = []
         for m in motions:
             move_events += m.step(fv.values.get(m.motion.feature), t_s)
+        if any(m.counter.waiting for m in motions):
+            # A cut mid-movement: what is under way can't be followed (nor its hold timed)
+            # until the person is seen back in the start position.
+            events += self._number(move_events)
+            events += self._holds_pause(t_s)
+            events += self._set_cannot(WAIT_FOR_REST, "wait_for_rest", t_s)
+            return self._emit(t_s, events, fv.values, None)
+        events += self._set_cannot(None, "", t_s)
         hold_m = s.hold_motion_for(view)
         if hold_m is not None:
             hold_m.step(fv.values.get(hold_m.motion.feature), t_s)
@@ -403,6 +443,12 @@ class ExerciseSession:
             phases = getattr(rule.params, "phases", None)
             if applies and phases is not None:
                 applies = phase_matches(phases, state.phase, state.holding)
+            st.unseen = (
+                continuous
+                and applies
+                and getattr(rule.params, "must_see", False)
+                and values.get(rule.feature or "") is None
+            )
             verdict = st.evaluator.step(RuleInput(t_s, values, state, applies, events))
             if verdict.raise_now:
                 if st.continuous:
@@ -421,17 +467,27 @@ class ExerciseSession:
         hold = self.spec.hold
         if hold is None:
             return []
-        faulty = hold.requires_form and any(r.active for r in self._set.rules)
+        # A must_see rule that can't be measured now can't confirm the form either.
+        faulty = hold.requires_form and any(r.active or r.unseen for r in self._set.rules)
         holding: dict[str | None, bool] = (
             {None: hold_m.holding}
             if hold_m is not None
             else {m.motion.direction: m.holding for m in motions}
         )
         events: list[Event] = []
+        opened = self._opened_s
+        if opened is not None and t_s - opened > GATE_CREDIT_S:
+            opened = self._opened_s = None
         for direction, h in holding.items():
             timer = self._set.hold_timer(direction)
             assert timer is not None
-            events += timer.step(h and not faulty, t_s)
+            step = timer.step(h and not faulty, t_s)
+            if opened is not None and any(isinstance(e, HoldStarted) for e in step):
+                # A strict gate's opening frames were frames of this very position: a hold
+                # that starts right after it opened counts the time the gate took to open.
+                timer.backdate(self.posture.open_s)
+                self._opened_s = None
+            events += step
         return self._count_holds(events)
 
     def _holds_pause(self, t_s: float) -> list[Event]:
@@ -455,8 +511,10 @@ class ExerciseSession:
         """Forget movement under way (a cut, or the person left the start posture)."""
         s = self._set
         events: list[Event] = []
+        # A hold-only exercise (a plank) is back in position the moment the gate reopens
+        # or the shot changes: its hold may start again without a rest seen first.
         for c in s.all_counters():
-            c.reset()
+            c.reset(wait_for_rest=not self.spec.hold_only)
         for timer in s.holds.values():
             events += timer.finish(t_s)
         events = self._count_holds(events)
@@ -486,10 +544,19 @@ class ExerciseSession:
     def _clear_faults(self, t_s: float) -> list[Event]:
         events: list[Event] = []
         for r in self._set.rules:
+            r.unseen = False
             if r.active:
                 r.active = False
                 events.append(FaultCleared(t_s, self._set.side, r.rule.id))
+        self._restart_persistence()
         return events
+
+    def _restart_persistence(self) -> None:
+        """Frames not judged break a violation: a continuous rule that is not active starts
+        its ``grace_s`` afresh (a sag seen before the gate shut is not raised on reopening)."""
+        for r in self._set.rules:
+            if r.continuous and not r.active:
+                r.evaluator = make_evaluator(r.rule)
 
     def _set_cannot(self, reason: str | None, code: str, t_s: float) -> list[Event]:
         events: list[Event] = []
@@ -547,8 +614,8 @@ class ExerciseSession:
         elif self._cannot is not None and self._cannot != "starting":
             candidates.append(self._cannot)
         for r in s.rules:
-            if r.active or r.shown_until >= t_s:
-                candidates.append(r.rule.cue)
+            if r.active or r.shown_until >= t_s or (r.unseen and self._cannot is None):
+                candidates.append(r.rule.cue)  # unseen: why the hold clock waits
         hold = s.current_hold
         key = self._key or self.spec.key_feature
         judged = self._cannot is None and not timer

@@ -74,7 +74,30 @@ CLIPS: dict[str, ClipConfig] = {
 
 
 #: clip name -> (exercise id, scenario name, seed)
-SCENARIOS: dict[str, tuple[str, str, int]] = {}
+SCENARIOS: dict[str, tuple[str, str, int]] = {
+    "knee_to_chest_left_clean": ("knee_to_chest", "clean_far_leg", 301),
+    "knee_to_chest_knee_not_to_chest": ("knee_to_chest", "knee_not_to_chest", 302),
+    "double_knee_to_chest_clean": ("double_knee_to_chest", "clean", 303),
+    "double_knee_to_chest_knees_not_to_chest": ("double_knee_to_chest", "knees_not_to_chest", 304),
+    "piriformis_stretch_left_clean": ("piriformis_stretch", "clean_left_far", 305),
+    "piriformis_stretch_not_crossed": ("piriformis_stretch", "not_crossed", 306),
+    "pelvic_tilt_clean": ("pelvic_tilt", "clean", 307),
+    "pelvic_tilt_hips_lifted": ("pelvic_tilt", "hips_lifted", 308),
+    "sciatic_nerve_glide_right_clean": ("sciatic_nerve_glide", "clean_right", 309),
+    "sciatic_nerve_glide_thigh_drops": ("sciatic_nerve_glide", "thigh_drops", 310),
+    "lower_back_rotation_clean": ("lower_back_rotation", "clean", 311),
+    "lower_back_rotation_dropped": ("lower_back_rotation", "dropped", 312),
+    "prone_press_up_clean": ("prone_press_up", "clean", 313),
+    "prone_press_up_hips_up": ("prone_press_up", "hips_up", 314),
+    "plank_clean": ("plank", "clean", 315),
+    "plank_hips_pike": ("plank", "hips_pike", 316),
+    "cat_cow_clean": ("cat_cow", "clean", 401),
+    "cat_cow_hands_forward": ("cat_cow", "hands_forward", 402),
+    "bird_dog_left_clean": ("bird_dog", "clean_left", 403),
+    "bird_dog_leg_too_high": ("bird_dog", "leg_too_high", 404),
+    "childs_pose_clean": ("childs_pose", "clean", 405),
+    "childs_pose_not_back_far_enough": ("childs_pose", "not_back_far_enough", 406),
+}
 
 
 def main(names: list[str]) -> int:

@@ -168,6 +168,11 @@ HALF_KNEELING = Figure(
     right=Limb(thigh=90.0, shin=0.0, foot=90.0),
 )
 HANDS_AND_KNEES = Figure(trunk=100.0, face=10.0).both(thigh=0.0, shin=-90.0, foot=-90.0)
+#: Child's pose: hips back toward the heels (knee 40 deg), trunk folded forward and down
+#: over the thighs, face down, arms reaching forward.
+CHILDS_POSE = Figure(trunk=70.0, face=0.0).both(
+    thigh=50.0, shin=-90.0, foot=-90.0, upper_arm=80.0, forearm=90.0
+)
 BIRD_DOG = Figure(
     trunk=100.0,
     face=10.0,

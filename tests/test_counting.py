@@ -45,6 +45,10 @@ CASES = [
         False,
     ),
     ("too fast to be a rep", [(0, 125), (0.1, 172), (0.2, 125), (1, 125)], 0, 0, False),
+    # first seen inside the dead band (the gate opening mid-way into position): no lift seen
+    ("starts part-way, settles to rest", [(0, 152), (1, 125), (2, 125)], 0, 0, False),
+    # a blip past exit and back in 0.2 s (a pose-model glitch) is quicker than any rep
+    ("blip shorter than min duration", [(0, 125), (1, 125), (1.1, 152), (1.2, 125)], 0, 0, False),
 ]
 
 

@@ -38,6 +38,11 @@ CASES = [
     ),  # facing left
     ("ratio", P((0, 0), (3, 4), (0, 0), (0, 10)), None, "horizontal", 0.5),
     ("height", P((0, 0), (0, 30)), P((0, 0), (60, 0)), "horizontal", 0.5),
+    # Knees rolled toward the left shoulder (world metres): right shoulder (-0.2, 0, 0),
+    # left (0.2, 0, 0); hips at the origin, knees 0.3 m to the left and 0.3 m up.
+    ("offset_along", P((0.3, -0.3, 0), (0, 0, 0), (-0.2, 0, 0), (0.2, 0, 0)), None, "", 0.75),
+    ("offset_along", P((-0.1, 0, 0.4), (0, 0, 0), (-0.2, 0, 0), (0.2, 0, 0)), None, "", -0.25),
+    ("offset_along", P((30, 0), (0, 0), (0, 0), (10, 0)), P((0, 0), (0, 60)), "", 0.5),
 ]
 
 

@@ -56,6 +56,8 @@ CASES = [
     ("HANDS_AND_KNEES", "front", "hands_and_knees"),
     ("HANDS_AND_KNEES", "oblique", "hands_and_knees"),
     ("BIRD_DOG", "side", "hands_and_knees"),
+    ("CHILDS_POSE", "side", "childs_pose"),
+    ("CHILDS_POSE", "front", "childs_pose"),
     ("FOREARM_PLANK", "side", "plank"),
     ("FOREARM_PLANK", "front", "plank"),
     ("FOREARM_PLANK", "oblique", "plank"),
@@ -94,6 +96,7 @@ def test_figure_is_classified_as_its_posture(figure, camera, expected):
         ("KNEELING", "kneeling"),
         ("HALF_KNEELING", "half_kneeling"),
         ("HANDS_AND_KNEES", "hands_and_knees"),
+        ("CHILDS_POSE", "childs_pose"),
         ("FOREARM_PLANK", "plank"),
         ("LYING_FACE_DOWN", "lying_face_down"),
         ("LYING_ON_BACK", "lying_on_back"),
@@ -116,6 +119,7 @@ def test_side_view_works_from_image_pixels_alone(figure, expected):
         ("SITTING", "side"),
         ("HALF_KNEELING", "side"),
         ("HANDS_AND_KNEES", "side"),
+        ("CHILDS_POSE", "side"),
         ("FOREARM_PLANK", "side"),
         ("LYING_ON_BACK", "side"),
         ("LYING_ON_BACK", "raised_end"),
@@ -199,6 +203,7 @@ def test_every_posture_has_a_gate_with_words():
         "lying_face_down",
         "plank",
         "hands_and_knees",
+        "childs_pose",
         "kneeling",
         "half_kneeling",
         "sitting",
@@ -212,6 +217,9 @@ def test_every_posture_has_a_gate_with_words():
     assert POSTURE_GATES["lying_on_back"].label == "lying on your back"
     # a press-up top whose hips come up reads as a plank: still in position
     assert POSTURE_GATES["lying_face_down"].accepts == ("lying_face_down", "plank")
+    # child's pose starts on hands and knees; only its own gate takes the held position
+    assert POSTURE_GATES["childs_pose"].accepts == ("childs_pose", "hands_and_knees")
+    assert "childs_pose" not in POSTURE_GATES["hands_and_knees"].accepts
 
 
 def test_gate_judges_a_reading():
@@ -254,7 +262,9 @@ def test_gate_must_accept_known_postures():
 
 
 def test_unknown_posture_name_lists_the_defined_ones():
-    with pytest.raises(KeyError, match="posture 'lying' is not defined; defined: half_kneeling"):
+    with pytest.raises(
+        KeyError, match="posture 'lying' is not defined; defined: childs_pose, half_kneeling"
+    ):
         posture_gate("lying")
 
 

@@ -27,30 +27,43 @@ SAMPLES = ROOT / "sample_videos"
 CLIPS = sorted(SAMPLES.glob("*.mp4"))
 BEFORE_S, AFTER_S, HOLD_TOL_S = 0.5, 1.5, 0.5
 
-_reports: dict[Path, dict[str, Any]] = {}
+#: Reviews run two at a time: one MediaPipe process uses about one core.
+WORKERS = 2
 
 
-def _review(clip: Path, truth: dict[str, Any], tmp: Path) -> dict[str, Any]:
-    if clip not in _reports:
-        out = tmp / f"{clip.stem}.report.json"
-        cmd = [
-            sys.executable,
-            "-m",
-            "formcheck",
-            "review",
-            str(clip),
-            "--exercise",
-            truth["exercise"],
-            "--json",
-            str(out),
-            "--quiet",
-        ]
-        if truth["side"]:
-            cmd += ["--side", truth["side"]]
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
-        assert proc.returncode == 0, proc.stderr[-2000:]
-        _reports[clip] = json.loads(out.read_text())
-    return _reports[clip]
+def _run_review(clip: Path, tmp: Path) -> dict[str, Any] | str:
+    """The JSON report, or what the command printed when it failed."""
+    truth = _truth(clip)
+    out = tmp / f"{clip.stem}.report.json"
+    cmd = [
+        sys.executable,
+        "-m",
+        "formcheck",
+        "review",
+        str(clip),
+        "--exercise",
+        truth["exercise"],
+        "--json",
+        str(out),
+        "--quiet",
+    ]
+    if truth["side"]:
+        cmd += ["--side", truth["side"]]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1200)
+    if proc.returncode != 0:
+        return f"{clip.name}: exit {proc.returncode}: {proc.stderr[-2000:]}"
+    return json.loads(out.read_text())
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[Path, dict[str, Any] | str]:
+    """Every sample clip reviewed once by the real CLI, WORKERS at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    tmp = tmp_path_factory.mktemp("reports")
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        done = pool.map(lambda c: (c, _run_review(c, tmp)), CLIPS)
+        return dict(done)
 
 
 def _truth(clip: Path) -> dict[str, Any]:
@@ -67,6 +80,23 @@ def test_the_sample_set_is_there() -> None:
         ("standing_hip_hike", "front", "right"),
     ]:
         assert (*need, False) in views and (*need, True) in views, need
+
+
+def test_every_exercise_has_a_clean_sample_and_a_faulty_one() -> None:
+    """One clean clip per exercise, plus one with a fault where the spec has form rules."""
+    from formcheck.scenario import SPEC_DIR
+    from formcheck.spec import get_spec
+
+    truths = [_truth(c) for c in CLIPS]
+    problems = []
+    for path in sorted(SPEC_DIR.glob("*.toml")):
+        spec = get_spec(path.stem)
+        mine = [t for t in truths if t["exercise"] == spec.id]
+        if not any(not t["faults"] for t in mine):
+            problems.append(f"{spec.id}: no clean sample")
+        if spec.rules and not any(t["faults"] for t in mine):
+            problems.append(f"{spec.id}: no sample with a fault")
+    assert not problems, "add them to sample_videos/make_samples.py:\n" + "\n".join(problems)
 
 
 #: Measured gaps: (clip, aspect) -> why it fails today. Each is a strict xfail, so
@@ -110,10 +140,11 @@ def test_known_gaps_name_real_clips() -> None:
 
 @pytest.mark.parametrize(("clip", "aspect"), _cases())
 def test_review_matches_ground_truth(
-    clip: Path, aspect: str, tmp_path_factory: pytest.TempPathFactory
+    clip: Path, aspect: str, reports: dict[Path, dict[str, Any] | str]
 ) -> None:
     truth = _truth(clip)
-    report = _review(clip, truth, tmp_path_factory.getbasetemp())
+    report = reports[clip]
+    assert not isinstance(report, str), report
     s = report["summary"]
     assert s["assessed"], s["reason"]
     assert s["frames_with_person"] >= 0.9 * s["frames"]

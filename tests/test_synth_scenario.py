@@ -169,3 +169,16 @@ def test_real_model_reads_the_rendered_position_as_the_start_posture(exercise: s
     if spec.posture is not None:
         reading = classify_posture(pose, spec.min_visibility)
         assert POSTURE_GATES[spec.posture].judge(reading), (reading.posture, reading.reason)
+
+
+def test_a_hold_only_exercise_counts_its_holds_as_its_repetitions() -> None:
+    """The report counts a stretch's holds as its reps, so its truth does too."""
+    from formcheck.spec import get_spec
+    from formcheck.synth.scenario_clip import scenario_truth
+
+    exercise = next(i for i in SPEC_IDS if get_spec(i).hold_only)
+    clip = plan_scenario(find_scenario(exercise), seed=1, size=(160, 120), fps=5)
+    truth = scenario_truth(clip, len(clip.times))
+    assert validate_truth(truth) == []
+    assert truth["reps"] == len(truth["hold_s"]) == len(truth["holds"]) > 0
+    assert truth["rep_times"] == truth["holds"]

@@ -17,11 +17,18 @@ View = Literal["side", "front", "foot_end", "oblique"]
 Category = Literal["strength", "stretch", "timer"]
 Side = Literal["left", "right"]
 FeatureKind = Literal[
-    "joint_angle", "segment_tilt", "height", "distance", "line_deviation", "offset", "ratio"
+    "joint_angle",
+    "segment_tilt",
+    "height",
+    "distance",
+    "line_deviation",
+    "offset",
+    "ratio",
+    "offset_along",
 ]
 Reference = Literal["horizontal", "vertical"]
 Space = Literal["image", "world"]
-RefKind = Literal["fixed", "mid", "near", "far", "working", "free"]
+RefKind = Literal["fixed", "mid", "near", "far", "working", "free", "raised"]
 Confidence = Literal["high", "low"]
 
 VIEWS: tuple[str, ...] = get_args(View)
@@ -70,6 +77,9 @@ class FeatureSpec:
         toward the heels).
       * ``ratio``: distance ``points[0]-points[1]`` over distance
         ``points[2]-points[3]`` (no ``normalise``).
+      * ``offset_along``: signed offset of ``points[0]`` from ``points[1]``
+        along the direction ``points[2] -> points[3]``, divided by that
+        segment's length (or ``normalise``); image or world space.
     """
 
     name: str
@@ -279,6 +289,34 @@ class ExerciseSpec:
         """Counting or hold timing is only an estimate for this exercise (see ``limits``)."""
         motions = list(self.reps) + ([self.hold.motion] if self.hold and self.hold.motion else [])
         return any(m.confidence == "low" for m in motions)
+
+    @property
+    def count_label(self) -> str:
+        """What the main counter counts: ``'Reps'``, or ``'Holds'`` for a hold-only exercise."""
+        return "Holds" if self.hold_only else "Reps"
+
+    @property
+    def holds_target(self) -> int | None:
+        """Holds a set needs when the prescription counts them: its ``holds``, or for a
+        hold-only exercise its ``reps`` (the holds are the repetitions); else None."""
+        p = self.prescription
+        if self.hold is None:
+            return None
+        if p.holds is not None:
+            return p.holds[0]
+        return p.reps_target if self.hold_only else None
+
+    @property
+    def count_target(self) -> int | None:
+        """The target shown against the main counter (reps, or holds when hold-only)."""
+        if self.hold_only:
+            return self.holds_target
+        return self.prescription.reps_target if self.reps else None
+
+    @property
+    def hold_target_s(self) -> float | None:
+        """The hold time to show, when the exercise has holds."""
+        return self.prescription.hold_target_s if self.hold is not None else None
 
     def checks(self) -> list[tuple[str, str]]:
         """(rule id, what it checks) for the library page."""

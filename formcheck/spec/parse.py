@@ -49,7 +49,7 @@ from formcheck.spec.model import (
     Threshold,
 )
 
-SIDE_PREFIXES = ("mid", "near", "far", "working", "free")
+SIDE_PREFIXES = ("mid", "near", "far", "working", "free", "raised")
 
 
 def identifier(ctx: Ctx, val: str, field: str) -> str:
@@ -362,14 +362,17 @@ def _check_reachable(
     reps: tuple[MotionSpec, ...],
     hold: HoldSpec | None,
     rules: tuple[RuleSpec, ...],
+    reps_listed: bool = True,
 ) -> None:
-    """Thresholds and bounds a feature can never reach are mistakes, not exercises."""
+    """Thresholds and bounds a feature can never reach are mistakes, not exercises.
+
+    ``reps_listed``: the file wrote ``[[reps]]`` (named ``reps[i]``), not ``[reps]``."""
 
     def limits(name: str) -> tuple[float, float] | None:
         f = features[name]
         return FEATURE_KINDS[f.kind].limits(f.reference)
 
-    motions = [(f"reps[{i}]" if len(reps) > 1 else "reps", m) for i, m in enumerate(reps)]
+    motions = [(f"reps[{i}]" if reps_listed else "reps", m) for i, m in enumerate(reps)]
     if hold is not None and hold.motion is not None:
         motions.append(("hold", hold.motion))
     for where, m in motions:
@@ -519,7 +522,7 @@ def parse_spec(
         _parse_rule(ctx, i, t, features, views, bool(reps), hold is not None)
         for i, t in enumerate(raw_rules)
     )
-    _check_reachable(ctx, features, reps, hold, rules)
+    _check_reachable(ctx, features, reps, hold, rules, isinstance(raw_reps, list))
     seen: set[str] = set()
     for i, r in enumerate(rules):
         if r.id in seen:

@@ -367,7 +367,13 @@ def scenario_truth(clip: ScenarioClip, n_frames: int) -> dict[str, Any]:
             f"{sc.name}: the engine raises no {', '.join(missing)} on the exact landmarks; "
             "fix the scenario first (python -m formcheck.scenario)"
         )
+    from formcheck.spec import get_spec
+
     reps = ex.reps
+    rep_times = win["reps"]
+    if get_spec(sc.exercise).hold_only:  # the counted holds are the repetitions
+        reps = ex.holds if ex.holds is not None else len(win["holds"])
+        rep_times = win["holds"]
     if reps is None and ex.reps_by_side is not None:
         reps = sum(ex.reps_by_side.values())
     if reps is None and ex.reps_by_direction is not None:
@@ -375,7 +381,7 @@ def scenario_truth(clip: ScenarioClip, n_frames: int) -> dict[str, Any]:
     if reps is None:
         reps = len(win["reps"])
     duration = round((n_frames - 1) / clip.fps, 3)
-    sample_t = sorted({round(a, 3) for a, _ in win["reps"][:2]} | {round(duration / 2, 3)})
+    sample_t = sorted({round(a, 3) for a, _ in rep_times[:2]} | {round(duration / 2, 3)})
     return {
         "schema_version": TRUTH_SCHEMA,
         "truth_source": "scenario",
@@ -389,7 +395,7 @@ def scenario_truth(clip: ScenarioClip, n_frames: int) -> dict[str, Any]:
         "reps": reps,
         "reps_by_side": dict(ex.reps_by_side) if ex.reps_by_side else None,
         "reps_by_direction": dict(ex.reps_by_direction) if ex.reps_by_direction else None,
-        "rep_times": _iv(win["reps"], duration),
+        "rep_times": _iv(rep_times, duration),
         "partial_reps": _iv(win["partial_reps"], duration),
         "holds": _iv(win["holds"], duration),
         "hold_s": list(ex.hold_s) if ex.hold_s is not None else [],
