@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
                 s = report["summary"]
                 print(
                     f"{name}: reps {s['reps']}/{truth['reps']} hold {s['hold_s']:.1f}/"
-                    f"{max(truth['hold_s'], default=0):.1f} faults "
+                    f"{max(truth['hold_s'] or [0]):.1f} faults "
                     f"{sorted({e['rule'] for e in report['faults']})}/{sorted(truth['faults'])}"
                     f" (render {t1 - t0:.0f} s, review {time.time() - t1:.0f} s)",
                     flush=True,

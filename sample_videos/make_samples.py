@@ -2,6 +2,7 @@
 
     python sample_videos/make_samples.py            # all clips
     python sample_videos/make_samples.py NAME ...   # only these
+    python sample_videos/make_samples.py --truth-only [NAME ...]  # scenario clips' JSON only
 
 Each entry is exactly one ``formcheck synth`` call (see README.md): CLIPS are rendered from
 the motion scripts of glute_bridge and standing_hip_hike, SCENARIOS from scenario files
@@ -75,18 +76,18 @@ CLIPS: dict[str, ClipConfig] = {
 
 #: clip name -> (exercise id, scenario name, seed)
 SCENARIOS: dict[str, tuple[str, str, int]] = {
-    "knee_to_chest_left_clean": ("knee_to_chest", "clean_far_leg", 301),
+    "knee_to_chest_left_clean": ("knee_to_chest", "clean_far_leg", 1301),
     "knee_to_chest_knee_not_to_chest": ("knee_to_chest", "knee_not_to_chest", 302),
-    "double_knee_to_chest_clean": ("double_knee_to_chest", "clean", 303),
+    "double_knee_to_chest_clean": ("double_knee_to_chest", "clean", 2303),
     "double_knee_to_chest_knees_not_to_chest": ("double_knee_to_chest", "knees_not_to_chest", 304),
     "piriformis_stretch_left_clean": ("piriformis_stretch", "clean_left_far", 305),
     "piriformis_stretch_not_crossed": ("piriformis_stretch", "not_crossed", 306),
-    "pelvic_tilt_clean": ("pelvic_tilt", "clean", 307),
-    "pelvic_tilt_hips_lifted": ("pelvic_tilt", "hips_lifted", 308),
+    "pelvic_tilt_clean": ("pelvic_tilt", "clean", 1307),
+    "pelvic_tilt_hips_lifted": ("pelvic_tilt", "hips_lifted", 2308),
     "sciatic_nerve_glide_right_clean": ("sciatic_nerve_glide", "clean_right", 309),
-    "sciatic_nerve_glide_thigh_drops": ("sciatic_nerve_glide", "thigh_drops", 310),
+    "sciatic_nerve_glide_thigh_drops": ("sciatic_nerve_glide", "thigh_drops", 2310),
     "lower_back_rotation_clean": ("lower_back_rotation", "clean", 311),
-    "lower_back_rotation_dropped": ("lower_back_rotation", "dropped", 312),
+    "lower_back_rotation_dropped": ("lower_back_rotation", "dropped", 1312),
     "prone_press_up_clean": ("prone_press_up", "clean", 313),
     "prone_press_up_hips_up": ("prone_press_up", "hips_up", 314),
     "plank_clean": ("plank", "clean", 315),
@@ -100,7 +101,25 @@ SCENARIOS: dict[str, tuple[str, str, int]] = {
 }
 
 
+def rewrite_truth(name: str) -> None:
+    """Write a scenario clip's truth again from its scenario, without rendering the video
+    (the truth is computed, not read off the video; the frame count comes from the old file)."""
+    import json
+
+    from formcheck.synth.scenario_clip import plan_scenario, scenario_truth
+
+    ex, scenario, seed = SCENARIOS[name]
+    path = ROOT / "exercise_specs" / "scenarios" / ex / f"{scenario}.toml"
+    old = json.loads((HERE / f"{name}.json").read_text())
+    truth = scenario_truth(plan_scenario(path, seed=seed, camera_jitter=J), old["n_frames"])
+    (HERE / f"{name}.json").write_text(json.dumps(truth, indent=1) + "\n", encoding="utf-8")
+
+
 def main(names: list[str]) -> int:
+    if names[:1] == ["--truth-only"]:
+        for name in names[1:] or list(SCENARIOS):
+            rewrite_truth(name)
+        return 0
     for name in names or [*CLIPS, *SCENARIOS]:
         out = HERE / f"{name}.mp4"
         if name in SCENARIOS:

@@ -155,6 +155,8 @@ def test_review_matches_ground_truth(
             got = {d: v["reps"] for d, v in s["by_direction"].items()}
             assert got == truth["reps_by_direction"], s["by_direction"]
     elif aspect == "hold":
+        if truth["hold_s"] is None:
+            pytest.skip(f"{truth['scenario']} asserts no hold times")
         want_hold = max(truth["hold_s"], default=0.0)
         tol = max(HOLD_TOL_S, truth.get("hold_tolerance_s", 0.0))
         assert abs(s["hold_s"] - want_hold) <= tol, (s["hold_s"], truth["holds"])

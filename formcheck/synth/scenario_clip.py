@@ -398,7 +398,8 @@ def scenario_truth(clip: ScenarioClip, n_frames: int) -> dict[str, Any]:
         "rep_times": _iv(rep_times, duration),
         "partial_reps": _iv(win["partial_reps"], duration),
         "holds": _iv(win["holds"], duration),
-        "hold_s": list(ex.hold_s) if ex.hold_s is not None else [],
+        # None: the scenario asserts no hold times (a clip judged on its reps or faults)
+        "hold_s": list(ex.hold_s) if ex.hold_s is not None else None,
         "hold_tolerance_s": ex.hold_tolerance_s,
         "faults": {r: _iv(win["faults"][r], duration) for r in expected_faults},
         "fault_reps": {r: list(v) for r, v in ex.fault_reps.items()},
