@@ -230,11 +230,18 @@ def _fmt_value(value: float) -> str:
     return f"{value:.0f}\u00b0"
 
 
+#: Messages that already say what is wrong and what to do (the posture gate's, a cut's).
+_SAYS_ITSELF = ("Cannot assess", "Get into position", "This doesn't look like", "No person")
+
+
 def _banner(result: FrameResult | None) -> tuple[str, Colour] | None:
     if result is None:
         return None
     if result.cannot_assess:
-        return f"Cannot assess: {result.cannot_assess}", GREY_COLOUR
+        text = result.cannot_assess
+        if not text.startswith(_SAYS_ITSELF):
+            text = f"Cannot assess: {text}"
+        return text, GREY_COLOUR
     if result.cue or result.faults:
         text = result.cue or "Check your form: " + ", ".join(
             f.replace("_", " ") for f in result.faults

@@ -148,3 +148,19 @@ def test_the_counter_names_what_it_counts(label: str, target: int | None, want: 
 
     chips = _chips(_result(reps=3), target, None, label)
     assert chips[0] == want
+
+
+@pytest.mark.parametrize(
+    ("message", "banner"),
+    [
+        ("left knee is not visible", "Cannot assess: left knee is not visible"),
+        ("Get into position: lie on your back", "Get into position: lie on your back"),
+        ("Cannot assess your position: no hips", "Cannot assess your position: no hips"),
+        ("This doesn't look like a plank: you seem to be lying face down", None),
+    ],
+)
+def test_the_banner_says_cannot_assess_once(message: str, banner: str | None) -> None:
+    from formcheck.render import _banner
+
+    got = _banner(_result(cannot_assess=message))
+    assert got is not None and got[0] == (banner or message)

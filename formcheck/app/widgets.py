@@ -298,7 +298,7 @@ def show_summary(record: SessionRecord, key: str, title: str = "Summary") -> Non
         on_click="ignore",
     )
     downloads.download_button(
-        "Reps (CSV)",
+        f"{record.spec.count_label} (CSV)",
         record.to_csv(),
         f"{base}.csv",
         "text/csv",

@@ -213,5 +213,10 @@ def test_review_a_hold_only_exercise(app_url: str, page: Any, tmp_path: Path) ->
         page.get_by_role("button", name="Report (JSON)").click()
     summary = json.loads(Path(dl.value.path()).read_text())["summary"]
     assert summary["exercise"] == exercise and summary["reps"] == summary["holds"] == len(held)
+    # Its CSV is the holds table (a reps table would be empty).
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Holds (CSV)").click()
+    rows = Path(dl.value.path()).read_text().splitlines()
+    assert rows[0] == "side,start_s,end_s,held_s,counted,direction" and len(rows) > len(held)
     page.get_by_role("heading", name="Summary").scroll_into_view_if_needed()
     screenshot(page, "review_holds", height=1200)
