@@ -236,10 +236,9 @@ def _camera(cfg: ClipConfig, rng: np.random.Generator, ctx: object, dims: Dims) 
 
 def _look(look: str, floor: bool, rng: np.random.Generator) -> tuple[BodyParams, Scene]:
     """Body and room for ``look``; a floor exercise usually gets a mat."""
-    bridge = floor
     if look == "default":
         body = BodyParams()
-        scene = Scene(mat=(70, 120, 110) if bridge else None)
+        scene = Scene(mat=(70, 120, 110) if floor else None)
         return body, scene
 
     def pick(seq: list[tuple[int, int, int]]) -> tuple[int, int, int]:
@@ -260,7 +259,7 @@ def _look(look: str, floor: bool, rng: np.random.Generator) -> tuple[BodyParams,
         room=bool(rng.uniform() < 0.75),
         wall=pick(WALLS),
         floor=pick(FLOORS),
-        mat=pick(MATS) if bridge and rng.uniform() < 0.8 else None,
+        mat=pick(MATS) if floor and rng.uniform() < 0.8 else None,
         light_dir=(float(rng.uniform(-0.6, 0.6)), 1.0, float(rng.uniform(-0.3, 0.8))),
     )
     return body, scene

@@ -247,7 +247,7 @@ def plan_scenario(
     fps: float | None = None,
 ) -> ScenarioClip:
     """Plan the rendering of one scenario file (same arguments -> the same clip)."""
-    from formcheck.scenario import angles_at, load_scenario
+    from formcheck.scenario import angles_at, frame_times, load_scenario
     from formcheck.synth.clip import DEGRADES, LOOKS, _degrade, _look
 
     if look not in LOOKS:
@@ -266,8 +266,9 @@ def plan_scenario(
     figure = fig.Figure(
         sc.figure.posture, anchor=sc.figure.anchor, pivot=sc.figure.pivot, dims=figure_dims(dims)
     )
-    times = [i / sc.fps for i in range(math.floor(sc.duration_s * sc.fps + 1e-9) + 1)]
-    raw = [figure.place(angles_at(sc, t)[1]) for t in times[:: max(1, round(sc.fps / 10))]]
+    raw = [
+        figure.place(angles_at(sc, t)[1]) for t in frame_times(sc)[:: max(1, round(sc.fps / 10))]
+    ]
     allpts = np.concatenate([p.points for p in raw])
     centre = (allpts.min(axis=0) + allpts.max(axis=0)) / 2
     shift = np.array([centre[0], 0.0, centre[2]])
@@ -320,11 +321,13 @@ def plan_scenario(
 # -- ground truth ----------------------------------------------------------------------------
 
 
-def reference_windows(sc: Any) -> dict[str, Any]:
-    """When things happen, from the engine over the scenario's exact landmarks (see module doc)."""
+def reference_windows(sc: Any, events: list[Any] | None = None) -> dict[str, Any]:
+    """When things happen, from the engine over the scenario's exact landmarks (see module doc);
+    ``events``: that run's events, when the caller has them already."""
     from formcheck.scenario import run_events
 
-    events = run_events(sc)
+    if events is None:
+        events = run_events(sc)
     end = sc.duration_s
     reps = [(e.start_s, e.end_s) for e in events if type(e).__name__ == "RepCompleted"]
     partial = [(e.start_s, e.t_s) for e in events if type(e).__name__ == "PartialRep"]
@@ -447,13 +450,14 @@ def render_scenario(
 
 def position_time(sc: Any) -> float:
     """A moment in the exercise's position: the middle of the first hold, else the first top."""
-    win = reference_windows(sc)
+    from formcheck.scenario import run_events
+
+    events = run_events(sc)
+    win = reference_windows(sc, events)
     if win["holds"]:
         a, b = win["holds"][0]
         return (a + b) / 2
-    from formcheck.scenario import run_events
-
-    tops = [e.top_s for e in run_events(sc) if type(e).__name__ == "RepCompleted"]
+    tops = [e.top_s for e in events if type(e).__name__ == "RepCompleted"]
     return tops[0] if tops else sc.duration_s / 2
 
 
