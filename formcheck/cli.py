@@ -60,6 +60,11 @@ def _cmd_review(args: argparse.Namespace) -> int:
     from formcheck.spec import SPEC_DIR, get_spec
 
     spec = get_spec(args.exercise, args.specs or SPEC_DIR)
+    if spec.is_timer:
+        raise FormcheckError(
+            f"{spec.id} is a guided timer: the camera checks nothing for it, so there is "
+            f"nothing to review. `formcheck timer {spec.id}` prints its plan; the app plays it"
+        )
     if args.side and not spec.has_sides:
         raise FormcheckError(f"{spec.id} is not done per side; drop --side")
     if not Path(args.clip).exists():
@@ -194,9 +199,31 @@ def _cmd_exercises(args: argparse.Namespace) -> int:
         print(("\n" if i else "") + f"{group.label}:")
         for sid in group.ids:
             spec = by_id[sid]
-            views = "/".join(spec.views)
+            views = "no camera" if spec.is_timer else "/".join(spec.views)
             sides = " per side" if spec.has_sides else ""
             print(f"  {spec.id:<{width}}  {views:<14}  {spec.prescription.text}{sides}")
+    return 0
+
+
+def _cmd_timer(args: argparse.Namespace) -> int:
+    from formcheck.guided import TimerPlan, summary_line
+    from formcheck.spec import SPEC_DIR, get_spec
+
+    spec = get_spec(args.exercise, args.specs or SPEC_DIR)
+    if not spec.is_timer:
+        raise FormcheckError(
+            f"{spec.id} is checked by the camera, not a guided timer: use "
+            f"`formcheck review CLIP --exercise {spec.id}` or the app's Live coaching page"
+        )
+    if args.side and not spec.has_sides:
+        raise FormcheckError(f"{spec.id} is not done per side; drop --side")
+    plan = TimerPlan.from_spec(spec, args.side)
+    print(f"{spec.name}: {spec.prescription.text}")
+    print(f"Guided timer ({summary_line(plan)}). The camera checks nothing; nothing is scored.")
+    for step in spec.instructions:
+        print(f"  - {step}")
+    print()
+    print("\n".join(plan.lines()))
     return 0
 
 
@@ -237,6 +264,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print a JSON list: id, name, category, views, posture, prescription",
     )
+    p = sub.add_parser("timer", help="print a guided timer's plan: holds, rests and side switches")
+    p.add_argument("exercise", help="a guided-timer exercise id (see `formcheck exercises`)")
+    p.add_argument("--side", choices=("left", "right"), help="the side to start with")
+    p.add_argument("--specs", metavar="DIR", help="directory of exercise specs")
     p = sub.add_parser(
         "check-spec", help="validate exercise spec files (all of them; exit 2 if any fails)"
     )
@@ -277,6 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "review": _cmd_review,
         "exercises": _cmd_exercises,
         "check-spec": _cmd_check_spec,
+        "timer": _cmd_timer,
         "synth": _synth_run,
     }
     try:

@@ -147,5 +147,15 @@ for _kind in (
         _offset_along,
         "signed offset of p from ref along the direction a -> b",
     ),
+    FeatureKind(
+        "angle_from_down",
+        2,
+        "none",
+        False,
+        lambda p, _n, _r: float(geometry.angle_from_down(p[0], p[1])),
+        "unsigned angle of p0 -> p1 from straight down, 0 to 180 degrees (0 hanging, "
+        "90 level); in `world` space it keeps the depth the image loses",
+        {"": (0.0, 180.0)},
+    ),
 ):
     register_feature_kind(_kind)

@@ -76,7 +76,7 @@ class NearSideResolver:
 
 
 class RaisedSideTracker:
-    """Which leg is raised: the side whose ankle is higher in the image, every frame.
+    """Which leg is raised: the side whose ankle (or ``part``) is higher in the image.
 
     For ``raised:`` references. A person lying side-on has one leg up (a nerve glide,
     a knee to the chest), and the pose model's left/right labels for it are not to be
@@ -86,13 +86,16 @@ class RaisedSideTracker:
     the near side.
     """
 
-    def __init__(self, min_visibility: float = 0.5, margin: float = 0.15) -> None:
+    def __init__(
+        self, min_visibility: float = 0.5, margin: float = 0.15, part: str = "ankle"
+    ) -> None:
         self.min_visibility = min_visibility
         self.margin = margin
+        self.part = part  # "knee": the front leg of a half-kneeling lunge (``front:``)
         self.side: str | None = None
 
     def update(self, pose: PoseFrame, near: str) -> str:
-        ankles = {s: sided("ankle", s) for s in ("left", "right")}
+        ankles = {s: sided(self.part, s) for s in ("left", "right")}
         if all(pose.visibility[a] >= self.min_visibility for a in ankles.values()):
             xy = pose.xy
             sh = (xy[Landmark.LEFT_SHOULDER] + xy[Landmark.RIGHT_SHOULDER]) / 2
@@ -199,12 +202,21 @@ class FeatureExtractor:
         self.near = NearSideResolver()
         self.raised = RaisedSideTracker(spec.min_visibility)
         self._raised_side: str | None = None  # this frame's, for ``raised:`` references
+        self.front = RaisedSideTracker(spec.min_visibility, part="knee")
+        # (t_s, value) within each ``median_s`` window, for features that ask for one
+        self._recent: dict[str, deque[tuple[float, float]]] = {
+            n: deque() for n, f in spec.features.items() if f.median_s > 0
+        }
+        self._front_side: str | None = None  # this frame's, for ``front:`` / ``back:``
 
     def _side_of(self, ref: PointRef, near: str) -> str:
         if ref.kind == "near":
             return near
         if ref.kind == "raised":
             return self._raised_side or near
+        if ref.kind in ("front", "back"):
+            front = self._front_side or near
+            return front if ref.kind == "front" else other(front)
         if ref.kind == "far":
             return other(near)
         working = self.working_side or near
@@ -241,6 +253,7 @@ class FeatureExtractor:
     def compute(self, pose: PoseFrame, view: str) -> FeatureValues:
         near = self.near.update(pose)
         self._raised_side = self.raised.update(pose, near)
+        self._front_side = self.front.update(pose, near)
         values: dict[str, float | None] = {}
         reasons: dict[str, str] = {}
         for name, f in self.spec.features.items():
@@ -249,10 +262,23 @@ class FeatureExtractor:
                 reasons[name] = f"{name} is not measurable from the {view.replace('_', '-')} view"
                 continue
             val, why = self._one(pose, f, near)
+            if val is not None and name in self._recent:
+                val = self._median(name, pose.t_s, val, f.median_s)
             values[name] = val
             if why:
                 reasons[name] = why
         return FeatureValues(values, reasons)
+
+    def _median(self, name: str, t_s: float, value: float, window_s: float) -> float:
+        """The running median of the last ``window_s`` seconds of measured values: a glitch
+        of a frame or two (the pose model swapping or merging the legs) doesn't pass."""
+        recent = self._recent[name]
+        if recent and t_s < recent[-1][0]:  # time went back (a new clip): start again
+            recent.clear()
+        recent.append((t_s, value))
+        while recent[0][0] < t_s - window_s:
+            recent.popleft()
+        return float(np.median([v for _, v in recent]))
 
     def _one(self, pose: PoseFrame, f: FeatureSpec, near: str) -> tuple[float | None, str]:
         refs = f.points + (f.normalise or ())

@@ -53,6 +53,20 @@ def tilt_from_vertical(p0: npt.ArrayLike, p1: npt.ArrayLike) -> Arr:
     return np.degrees(np.arctan2(d[..., 0], -d[..., 1]))
 
 
+def angle_from_down(p0: npt.ArrayLike, p1: npt.ArrayLike) -> Arr:
+    """Unsigned angle of ``p0 -> p1`` from straight down in degrees, in [0, 180].
+
+    0 when ``p1`` hangs straight below ``p0`` (a standing thigh, hip -> knee), 90
+    when level, 180 straight up. Works in 2D (image, y down) and 3D (world, y
+    down, z the depth the image loses: a thigh pointing at the camera reads 90
+    in world space and near 0 in the image). NaN for a zero-length segment.
+    """
+    d = np.asarray(p1, dtype=float) - np.asarray(p0, dtype=float)
+    across = np.linalg.norm(np.delete(d, 1, axis=-1), axis=-1)
+    ok = np.linalg.norm(d, axis=-1) > 0
+    return np.where(ok, np.degrees(np.arctan2(across, d[..., 1])), np.nan)
+
+
 def distance(p0: npt.ArrayLike, p1: npt.ArrayLike) -> Arr:
     """Euclidean distance between points."""
     return np.linalg.norm(np.asarray(p1, dtype=float) - np.asarray(p0, dtype=float), axis=-1)

@@ -510,6 +510,10 @@ def posture_scores(sig: PostureSignals) -> dict[str, float]:
             _all(ramp(trunk, 20, 30), ramp(trunk, 130, 115)),  # cobra 37 .. prone 90
             ramp(sig.hip_h, 0.6, 0.45),  # hips down: 0.22-0.52; plank >= 0.48
             ramp(knee_hi, 0.75, 0.55),  # legs along the floor: <= 0.41
+            # knees not out in front (prone and cobra: -0.84 .. -0.98; a floor sitter
+            # leaning forward toward the camera, read at a pitch: 0.4); world space only:
+            # in image pixels a face turned down has no reliable forward direction
+            ramp(sig.knees_ahead, 0.3, 0.0) if sig.space == "world" else math.nan,
             _any(
                 ramp(sig.face_up, 0.3, -0.2),  # face down: -0.77 .. -0.97
                 ramp(arm_under, 50, 30),  # or propped on the arms: 2-13 deg
@@ -760,6 +764,13 @@ for _gate in (
         ("half_kneeling",),
     ),
     PostureGate("sitting", "sitting", "Sit down with your back upright", ("sitting",)),
+    PostureGate(
+        "chair",
+        "sitting on a chair or standing up from it",
+        "Sit on a chair with your feet flat on the floor, then stand up",
+        # an exercise that moves between the two (sit-to-stand): both count as in position
+        ("sitting", "standing"),
+    ),
     PostureGate(
         "standing", "standing", "Stand up straight with your feet hip-width apart", ("standing",)
     ),

@@ -69,6 +69,7 @@ _FIGURE = (
     "easing",
     "keyframes",
     "moves",
+    "chair",
 )
 _KEY = ("t", "dt", "easing", "absent", "visibility", "out_of_frame", "switch_side")
 _EXPECT = (
@@ -133,6 +134,7 @@ class Scenario:
     keys: tuple[Key, ...]
     expect: Expect
     camera_table: Mapping[str, Any] = field(default_factory=dict)  # [camera], as written
+    chair: bool = False  # [figure] chair: the renderer puts a chair under the seated hips
 
     @property
     def duration_s(self) -> float:
@@ -229,6 +231,7 @@ def parse_scenario(data: Mapping[str, Any], file: str, path: Path | None = None)
         keys=keys,
         expect=expect,
         camera_table=MappingProxyType(dict(cam_t)),
+        chair=get(ctx, fig_t, "chair", "figure", bool, default=False),
     )
 
 

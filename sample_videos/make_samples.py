@@ -98,6 +98,14 @@ SCENARIOS: dict[str, tuple[str, str, int]] = {
     "bird_dog_leg_too_high": ("bird_dog", "leg_too_high", 404),
     "childs_pose_clean": ("childs_pose", "clean", 405),
     "childs_pose_not_back_far_enough": ("childs_pose", "not_back_far_enough", 406),
+    "squat_lift_clean": ("squat_lift", "clean", 503),
+    "squat_lift_leans_forward": ("squat_lift", "leans_forward", 504),
+    "sit_to_stand_clean": ("sit_to_stand", "clean", 501),
+    "sit_to_stand_drops": ("sit_to_stand", "drops", 502),
+    "hip_hinge_clean": ("hip_hinge", "clean", 601),
+    "hip_hinge_squatting": ("hip_hinge", "squatting", 602),
+    "standing_hamstring_stretch_clean": ("standing_hamstring_stretch", "clean", 603),
+    "standing_hamstring_stretch_bent_knees": ("standing_hamstring_stretch", "bent_knees", 604),
 }
 
 

@@ -43,6 +43,10 @@ CASES = [
     ("offset_along", P((0.3, -0.3, 0), (0, 0, 0), (-0.2, 0, 0), (0.2, 0, 0)), None, "", 0.75),
     ("offset_along", P((-0.1, 0, 0.4), (0, 0, 0), (-0.2, 0, 0), (0.2, 0, 0)), None, "", -0.25),
     ("offset_along", P((30, 0), (0, 0), (0, 0), (10, 0)), P((0, 0), (0, 60)), "", 0.5),
+    # A thigh (hip -> knee) hanging, level, and pointing at the camera (world z).
+    ("angle_from_down", P((0, 0), (0, 40)), None, "", 0.0),
+    ("angle_from_down", P((0, 0), (-40, 0)), None, "", 90.0),
+    ("angle_from_down", P((0, 0, 0), (0, 0.3, -0.3)), None, "", 45.0),
 ]
 
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from formcheck.geometry import (
+    angle_from_down,
     distance,
     height_above,
     joint_angle,
@@ -68,6 +69,21 @@ def test_tilt_from_horizontal(p0, p1, expected):
 )
 def test_tilt_from_vertical(p0, p1, expected):
     assert tilt_from_vertical(p0, p1) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("p0", "p1", "expected"),
+    [
+        ((0, 0), (0, 10), 0.0),  # hanging straight down (image y points down)
+        ((0, 0), (-10, 10), 45.0),  # unsigned: either way from down
+        ((0, 0), (0, -10), 180.0),
+        ((0, 0, 0), (0, 0, 5), 90.0),  # straight at or away from the camera: level
+        ((0, 0, 0), (3, 4, 0), pytest.approx(36.87, abs=0.01)),
+    ],
+)
+def test_angle_from_down(p0, p1, expected):
+    assert angle_from_down(p0, p1) == pytest.approx(expected)
+    assert np.isnan(angle_from_down(p0, p0))
 
 
 def test_distance_height_and_normalise():

@@ -209,10 +209,12 @@ def test_every_posture_has_a_gate_with_words():
         "sitting",
         "standing",
     )
-    assert set(POSTURE_GATES) == set(POSTURES)
+    # one gate per posture, plus gates for exercises that move between two (sit-to-stand)
+    assert set(POSTURE_GATES) == {*POSTURES, "chair"}
+    assert POSTURE_GATES["chair"].accepts == ("sitting", "standing")
     for name, gate in POSTURE_GATES.items():
         assert gate.name == name
-        assert name in gate.accepts and set(gate.accepts) <= set(POSTURES)
+        assert (name in gate.accepts or name not in POSTURES) and set(gate.accepts) <= set(POSTURES)
         assert gate.label and gate.instruction[0].isupper()
     assert POSTURE_GATES["lying_on_back"].label == "lying on your back"
     # a press-up top whose hips come up reads as a plank: still in position
@@ -263,7 +265,7 @@ def test_gate_must_accept_known_postures():
 
 def test_unknown_posture_name_lists_the_defined_ones():
     with pytest.raises(
-        KeyError, match="posture 'lying' is not defined; defined: childs_pose, half_kneeling"
+        KeyError, match="posture 'lying' is not defined; defined: chair, childs_pose, half_kneeling"
     ):
         posture_gate("lying")
 

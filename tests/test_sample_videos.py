@@ -91,6 +91,8 @@ def test_every_exercise_has_a_clean_sample_and_a_faulty_one() -> None:
     problems = []
     for path in sorted(SPEC_DIR.glob("*.toml")):
         spec = get_spec(path.stem)
+        if spec.is_timer:  # a guided timer: the camera checks nothing, there is nothing to film
+            continue
         mine = [t for t in truths if t["exercise"] == spec.id]
         if not any(not t["faults"] for t in mine):
             problems.append(f"{spec.id}: no clean sample")

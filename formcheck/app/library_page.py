@@ -76,11 +76,11 @@ def card(spec: ExerciseSpec, selected: bool = False) -> Any:
             if "live" in widgets.PAGES:
                 links.page_link(
                     widgets.PAGES["live"],
-                    label="Coach live",
-                    icon=":material/videocam:",
+                    label="Start the timer" if spec.is_timer else "Coach live",
+                    icon=":material/timer:" if spec.is_timer else ":material/videocam:",
                     query_params={widgets.LINK_PARAM: spec.id},
                 )
-            if "review" in widgets.PAGES:
+            if "review" in widgets.PAGES and not spec.is_timer:
                 links.page_link(
                     widgets.PAGES["review"],
                     label="Review a clip",
@@ -92,6 +92,8 @@ def card(spec: ExerciseSpec, selected: bool = False) -> Any:
             views = "".join(
                 f'<span class="fc-pill">{html.escape(ui.VIEW_LABELS[v])}</span>' for v in spec.views
             )
+            if spec.is_timer:
+                views = '<span class="fc-pill">no camera</span>'
             cat = ui.CATEGORY_LABELS.get(spec.category, spec.category)
             mark = '<span class="fc-pill fc-selected">selected</span>' if selected else ""
             st.markdown(

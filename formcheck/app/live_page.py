@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 import streamlit as st
 
 from formcheck import ui_helpers as ui
-from formcheck.app import widgets
+from formcheck.app import timer_page, widgets
 from formcheck.app.live_state import LiveState
 from formcheck.errors import CameraError
 from formcheck.spec import ExerciseSpec
@@ -41,6 +41,9 @@ def render() -> None:
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
     spec, side = widgets.sidebar()
+    if spec.is_timer:  # nothing to film: the guided timer instead of the camera
+        timer_page.render(spec, side)
+        return
     state = live_state()
     st.title(f"Live coaching · {spec.name}" + (f" ({side})" if side else ""))
     widgets.show_setup(spec)

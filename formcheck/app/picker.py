@@ -46,7 +46,7 @@ GROUPS: tuple[GroupDef, ...] = (
         ("hands_and_knees", "childs_pose"),  # child's pose starts on hands and knees
     ),
     GroupDef("kneeling", "Kneeling", ":material/self_improvement:", ("kneeling", "half_kneeling")),
-    GroupDef("sitting", "Sitting", ":material/chair:", ("sitting",)),
+    GroupDef("sitting", "Sitting", ":material/chair:", ("sitting", "chair")),
     GroupDef("standing", "Standing", ":material/accessibility_new:", ("standing",)),
 )
 #: Specs without a start posture (guided timers: the camera checks nothing).

@@ -60,6 +60,20 @@ def render() -> None:
     spec, _ = widgets.sidebar()
     st.title(f"Review a clip · {spec.name}")
     widgets.show_setup(spec)
+    if spec.is_timer:  # show_setup said so already: the camera checks nothing
+        st.info(
+            "There is nothing to review in a clip of a guided timer. Open it on the "
+            "Live coaching page to play its timer.",
+            icon=":material/timer:",
+        )
+        if "live" in widgets.PAGES:
+            st.page_link(
+                widgets.PAGES["live"],
+                label="Start the timer",
+                icon=":material/timer:",
+                query_params={widgets.LINK_PARAM: spec.id},
+            )
+        return
 
     source = st.radio(
         "Clip",

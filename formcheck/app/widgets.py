@@ -90,10 +90,8 @@ def _exercise_changed() -> None:
 
 def _pills(spec: ExerciseSpec) -> str:
     cat = ui.CATEGORY_LABELS.get(spec.category, spec.category)
-    return (
-        f'<span class="fc-pill">{html.escape(ui.VIEW_LABELS[spec.view])}</span>'
-        f'<span class="fc-pill">{html.escape(cat)}</span>'
-    )
+    view = "no camera" if spec.is_timer else ui.VIEW_LABELS[spec.view]
+    return "".join(f'<span class="fc-pill">{html.escape(t)}</span>' for t in (view, cat))
 
 
 def sidebar() -> tuple[ExerciseSpec, str | None]:
@@ -194,6 +192,13 @@ def _render_position(
 
 def position_picture(spec: ExerciseSpec, size: tuple[int, int] = PICTURE_SIZE) -> None:
     """Show the exercise's position, or a plain text placeholder when there is no picture."""
+    if spec.is_timer:
+        st.markdown(
+            f'<div class="fc-nopic" data-exercise="{html.escape(spec.id)}">Guided timer: '
+            "nothing is filmed, so there is no picture.</div>",
+            unsafe_allow_html=True,
+        )
+        return
     try:
         image, why = _render_position(spec.id, size, picture_stamp(spec.id))
     except Exception:  # a broken renderer must not take the page down with it

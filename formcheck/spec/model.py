@@ -25,10 +25,11 @@ FeatureKind = Literal[
     "offset",
     "ratio",
     "offset_along",
+    "angle_from_down",
 ]
 Reference = Literal["horizontal", "vertical"]
 Space = Literal["image", "world"]
-RefKind = Literal["fixed", "mid", "near", "far", "working", "free", "raised"]
+RefKind = Literal["fixed", "mid", "near", "far", "working", "free", "raised", "front", "back"]
 Confidence = Literal["high", "low"]
 
 VIEWS: tuple[str, ...] = get_args(View)
@@ -80,6 +81,9 @@ class FeatureSpec:
       * ``offset_along``: signed offset of ``points[0]`` from ``points[1]``
         along the direction ``points[2] -> points[3]``, divided by that
         segment's length (or ``normalise``); image or world space.
+      * ``angle_from_down``: unsigned angle of ``points[0] -> points[1]`` from
+        straight down (a thigh: 0 standing, 90 sitting); in world space it
+        keeps the depth a front view loses.
     """
 
     name: str
@@ -90,6 +94,7 @@ class FeatureSpec:
     space: Space = "image"
     views: tuple[str, ...] = ()  # empty: every view of the spec
     description: str = ""
+    median_s: float = 0.0  # > 0: the running median over this many seconds (pose-model glitches)
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,7 +49,7 @@ from formcheck.spec.model import (
     Threshold,
 )
 
-SIDE_PREFIXES = ("mid", "near", "far", "working", "free", "raised")
+SIDE_PREFIXES = ("mid", "near", "far", "working", "free", "raised", "front", "back")
 
 
 def identifier(ctx: Ctx, val: str, field: str) -> str:
@@ -100,7 +100,16 @@ def _views(
     return out
 
 
-_FEATURE_KEYS = ("kind", "points", "reference", "normalise", "space", "views", "description")
+_FEATURE_KEYS = (
+    "kind",
+    "points",
+    "reference",
+    "normalise",
+    "space",
+    "views",
+    "description",
+    "median_s",
+)
 
 
 def _point_list(ctx: Ctx, raw: Any, field: str, n: int, what: str) -> tuple[PointRef, ...]:
@@ -149,6 +158,7 @@ def _parse_feature(ctx: Ctx, name: str, t: Any, spec_views: tuple[str, ...]) -> 
         space=space,  # type: ignore[arg-type]
         views=_views(ctx, t, where, spec_views),
         description=get(ctx, t, "description", where, str, default=""),
+        median_s=get_bounded(ctx, t, "median_s", where, 0.0, 2.0, default=0.0),
     )
 
 
@@ -437,6 +447,10 @@ def _check_directions(ctx: Ctx, reps: tuple[MotionSpec, ...], views: tuple[str, 
             )
 
 
+#: A guided timer's camera text when its file gives none.
+TIMER_CAMERA = "No camera needed: formcheck only times this exercise and checks nothing."
+
+
 def parse_spec(
     data: Mapping[str, Any], file: str = "<spec>", path: Path | None = None
 ) -> ExerciseSpec:
@@ -450,7 +464,10 @@ def parse_spec(
     sid = identifier(ctx, get(ctx, data, "id", "", str), "id")
     category = choose(ctx, get(ctx, data, "category", "", str), "category", CATEGORIES)
     timer = category == "timer"
-    view = choose(ctx, get(ctx, data, "view", "", str), "view", VIEWS)
+    # a guided timer films nothing: its view and camera text are optional
+    view = choose(
+        ctx, get(ctx, data, "view", "", str, default="front" if timer else ...), "view", VIEWS
+    )
     raw_views = get(ctx, data, "views", "", list, default=[view])
     views = tuple(choose(ctx, v, f"views[{i}]", VIEWS) for i, v in enumerate(raw_views))
     if len(set(views)) != len(views):
@@ -547,7 +564,9 @@ def parse_spec(
         category=category,
         view=view,
         views=views,
-        camera=_nonempty(ctx, get(ctx, data, "camera", "", str), "camera"),
+        camera=_nonempty(
+            ctx, get(ctx, data, "camera", "", str, default=TIMER_CAMERA if timer else ...), "camera"
+        ),
         instructions=tuple(instructions),
         source=_nonempty(ctx, get(ctx, data, "source", "", str), "source"),
         prescription=prescription,

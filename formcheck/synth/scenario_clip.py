@@ -36,7 +36,7 @@ import numpy.typing as npt
 
 from formcheck import figure as fig
 from formcheck.landmarks import Landmark
-from formcheck.synth.body import BodyParams, Dims, Pose, Vec, shapes, unit
+from formcheck.synth.body import BodyParams, Capsule, Dims, Pose, Shape, Vec, shapes, unit
 from formcheck.synth.errors import SynthError
 from formcheck.synth.render import (
     Camera,
@@ -123,6 +123,46 @@ def synth_camera(cam: fig.Camera, size: tuple[int, int]) -> Camera:
         fov_deg=fov,
         size=size,
     )
+
+
+# -- props ----------------------------------------------------------------------------------
+
+CHAIR_COLOR = (122, 84, 52)
+#: The hip joints sit this far above the seat (the buttocks' thickness), metres at 1.70 m.
+SEAT_BELOW_HIP_M = 0.10
+
+
+def chair_shapes(placed: list[fig.Placed], scale: float = 1.0) -> list[Shape]:
+    """A plain wooden chair (seat, four legs, a back rest) under the hips of the frame where
+    they are lowest, the thighs on the seat; in the mannequin's (mirrored) room."""
+    hips = [(p.points[L.LEFT_HIP] + p.points[L.RIGHT_HIP]) / 2 for p in placed]
+    low = int(np.argmin([h[1] for h in hips]))
+    hip, axes = hips[low], placed[low].axes
+    fwd = np.array([axes[1][0], 0.0, axes[1][2]])
+    fwd = unit(fwd) if np.linalg.norm(fwd) > 1e-6 else np.array([1.0, 0.0, 0.0])
+    left = np.array([-fwd[2], 0.0, fwd[0]])
+    top = max(0.2, float(hip[1]) - SEAT_BELOW_HIP_M * scale)
+    half_w, back, front, r = 0.23 * scale, 0.17 * scale, 0.25 * scale, 0.022 * scale
+    base = np.array([hip[0], 0.0, hip[2]])
+
+    def at(f: float, lft: float, y: float) -> Vec:
+        return (base + f * fwd + lft * left + np.array([0.0, y, 0.0])) * MIRROR
+
+    out: list[Shape] = []
+    for i in range(9):  # the seat: slats side by side
+        f = -back + (back + front) * i / 8
+        out.append(Capsule(at(f, -half_w, top - r), at(f, half_w, top - r), r, r, CHAIR_COLOR))
+    for f in (-back, front):
+        for lft in (-half_w, half_w):
+            out.append(Capsule(at(f, lft, 0.0), at(f, lft, top - r), r, r, CHAIR_COLOR))
+    rest = top + 0.45 * scale
+    for lft in (-half_w, half_w):
+        out.append(Capsule(at(-back, lft, top), at(-back, lft, rest), r, r, CHAIR_COLOR))
+    for y in (rest - 0.02 * scale, rest - 0.14 * scale):
+        out.append(
+            Capsule(at(-back, -half_w, y), at(-back, half_w, y), 1.5 * r, 1.5 * r, CHAIR_COLOR)
+        )
+    return out
 
 
 # -- choosing and planning -------------------------------------------------------------------
@@ -212,6 +252,7 @@ class ScenarioClip:
     size: tuple[int, int]
     figure_camera: fig.Camera  # the scenario's camera in the figure's room (same pixels)
     placed: Callable[[float], fig.Placed] = field(repr=False)
+    props: tuple[Shape, ...] = ()  # furniture drawn with the body (a chair)
 
     @property
     def times(self) -> list[float]:
@@ -226,7 +267,9 @@ class ScenarioClip:
         pose = self.pose(t)
         pts = np.stack(list(pose.joints.values()))
         contact_shadow(canvas, pts, self.camera)
-        draw_body(canvas, shapes(pose, self.body), self.body, self.camera, self.scene)
+        draw_body(
+            canvas, [*self.props, *shapes(pose, self.body)], self.body, self.camera, self.scene
+        )
         rng = rng if rng is not None else np.random.default_rng(self.seed + 7)
         return finish_frame(canvas, self.size, self.degrade, t, rng)
 
@@ -315,6 +358,7 @@ def plan_scenario(
         size=size,
         figure_camera=fcam,
         placed=placed,
+        props=tuple(chair_shapes(framed, dims.scale)) if sc.chair else (),
     )
 
 
