@@ -40,6 +40,11 @@ standing         standing                no knee near the floor; a shin near    
                                          trunk leaning forward; feet seen
 ================ ======================= ============================================= ==========
 
+Besides one gate per posture, two gates accept a pair, for exercises that move between
+them: ``chair`` (sitting or standing: the sit-to-stand) and ``kneeling_lunge``
+(half-kneeling or kneeling, and "can't tell" rather than "no" for a pose matching no
+posture: the Ki-Hara lunges, whose hips travel back to the kneeling heel).
+
 "dev clips": share of hand-labelled frames with a person read as the label
 (frames in brackets), from ``benchmarks/posture_clips.py`` (MediaPipe Pose,
 full model, every frame) on ../shared/clips/dev. Over all 7,462 labelled
@@ -89,7 +94,9 @@ percentile:
   and cobra 1-18 deg; lying 73-143.
 - **Knees ahead of the hips** (along the face's direction): sitting 0.47-0.73,
   kneeling 0.75-0.87, half-kneeling 0.44-0.53; prone and cobra -0.84 to
-  -0.98, which keeps a cobra's raised trunk from reading as kneeling.
+  -0.98, which keeps a cobra's raised trunk from reading as kneeling, and (in
+  world space) a floor sitter leaning forward toward the camera (0.4) from
+  reading as lying face down at a camera pitch.
 
 Each posture's score is its weakest term, each term a linear ramp between two
 bounds set between the measured ranges (:func:`posture_scores` gives them);
@@ -762,6 +769,16 @@ for _gate in (
         "half-kneeling",
         "Kneel on one knee with the other foot flat on the floor in front",
         ("half_kneeling",),
+    ),
+    PostureGate(
+        "kneeling_lunge",
+        "in a kneeling lunge",
+        "Kneel on one knee with the other foot flat on the floor in front",
+        # a lunge whose hips travel back toward the kneeling heel reads as kneeling
+        ("half_kneeling", "kneeling"),
+        # with the hips right back and the front leg nearly straight it matches no posture
+        # at all (rendered Ki-Hara hamstring stretch): "can't tell", not "no"
+        min_score=0.0,
     ),
     PostureGate("sitting", "sitting", "Sit down with your back upright", ("sitting",)),
     PostureGate(

@@ -38,8 +38,10 @@ def test_exercises_lists_every_spec(capsys):
     assert "per side" in out  # the hip hike is per side
     # grouped by where the person is, lying first and standing last
     headers = [line for line in out.splitlines() if line.endswith(":")]
-    assert headers[0] == "On your back:" and headers[-1] == "Standing:"
+    assert headers[0] == "On your back:" and headers[-2:] == ["Standing:", "Guided timers:"]
     assert out.index("glute_bridge") < out.index("On your front:")
+    timers = out[out.index("Guided timers:") :]
+    assert "tfl_stretch" in timers and "no camera" in timers and "squat_lift" not in timers
 
 
 def test_check_spec_ok_and_bad(tmp_path: Path, capsys):
@@ -75,6 +77,36 @@ def test_not_a_video(tmp_path: Path):
     proc = run_cli("review", str(f), "--exercise", "glute_bridge")
     assert proc.returncode == EXIT_ERROR
     assert "notes.mp4" in one_line_error(proc)
+
+
+def test_a_guided_timer_is_not_reviewed(tmp_path: Path):
+    proc = run_cli("review", str(tmp_path / "x.mp4"), "-e", "passive_low_back_stretch")
+    assert proc.returncode == EXIT_ERROR
+    assert "is a guided timer: the camera checks nothing" in one_line_error(proc)
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "expect"),
+    [
+        (["timer", "tfl_stretch", "--side", "right"], 0, ["0:00  Right side  30 s", "1:10  Done"]),
+        (["timer", "passive_low_back_stretch"], 0, ["0:00  Hold  300 s", "5:00  Done"]),
+        (["timer", "squat_lift"], EXIT_ERROR, ["is checked by the camera, not a guided timer"]),
+        (
+            ["timer", "passive_low_back_stretch", "--side", "left"],
+            EXIT_ERROR,
+            ["not done per side"],
+        ),
+        (["timer", "nope"], EXIT_ERROR, ["'nope' is not a known exercise"]),
+    ],
+)
+def test_timer_prints_the_plan_or_one_line(args, code, expect, capsys):
+    assert main(args) == code
+    out = capsys.readouterr()
+    text = out.out if code == 0 else out.err
+    for line in expect:
+        assert line in text
+    if code == 0:
+        assert "The camera checks nothing; nothing is scored." in text
 
 
 def test_side_on_exercise_without_sides(tmp_path: Path):

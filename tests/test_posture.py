@@ -210,7 +210,7 @@ def test_every_posture_has_a_gate_with_words():
         "standing",
     )
     # one gate per posture, plus gates for exercises that move between two (sit-to-stand)
-    assert set(POSTURE_GATES) == {*POSTURES, "chair"}
+    assert set(POSTURE_GATES) == {*POSTURES, "chair", "kneeling_lunge"}
     assert POSTURE_GATES["chair"].accepts == ("sitting", "standing")
     for name, gate in POSTURE_GATES.items():
         assert gate.name == name

@@ -45,7 +45,12 @@ GROUPS: tuple[GroupDef, ...] = (
         ":material/pets:",
         ("hands_and_knees", "childs_pose"),  # child's pose starts on hands and knees
     ),
-    GroupDef("kneeling", "Kneeling", ":material/self_improvement:", ("kneeling", "half_kneeling")),
+    GroupDef(
+        "kneeling",
+        "Kneeling",
+        ":material/self_improvement:",
+        ("kneeling", "half_kneeling", "kneeling_lunge"),
+    ),
     GroupDef("sitting", "Sitting", ":material/chair:", ("sitting", "chair")),
     GroupDef("standing", "Standing", ":material/accessibility_new:", ("standing",)),
 )
