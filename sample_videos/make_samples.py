@@ -106,6 +106,20 @@ SCENARIOS: dict[str, tuple[str, str, int]] = {
     "hip_hinge_squatting": ("hip_hinge", "squatting", 602),
     "standing_hamstring_stretch_clean": ("standing_hamstring_stretch", "clean", 603),
     "standing_hamstring_stretch_bent_knees": ("standing_hamstring_stretch", "bent_knees", 604),
+    "kneeling_hip_flexor_stretch_left_clean": ("kneeling_hip_flexor_stretch", "clean", 705),
+    "kneeling_hip_flexor_stretch_leaning_forward": (
+        "kneeling_hip_flexor_stretch",
+        "leaning_forward",
+        706,
+    ),
+    "kihara_quad_stretch_left_clean": ("kihara_quad_stretch", "clean_left", 701),
+    "kihara_quad_stretch_leaning": ("kihara_quad_stretch", "leaning", 703),
+    "kihara_hamstring_stretch_left_clean": ("kihara_hamstring_stretch", "clean_left", 901),
+    "kihara_hamstring_stretch_short_moves": ("kihara_hamstring_stretch", "short_moves", 902),
+    "kihara_side_bend_right_clean": ("kihara_side_bend", "clean_right", 903),
+    "kihara_side_bend_drops": ("kihara_side_bend", "drops", 904),
+    "seated_hip_stretch_left_clean": ("seated_hip_stretch", "clean_left", 905),
+    "seated_hip_stretch_short_hold": ("seated_hip_stretch", "short_hold", 906),
 }
 
 
