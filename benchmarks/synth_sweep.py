@@ -183,7 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     from formcheck.scenario import SPEC_DIR
     from formcheck.spec import get_spec
 
-    exercises = args.exercise or sorted(p.stem for p in SPEC_DIR.glob("*.toml"))
+    exercises = args.exercise or sorted(
+        p.stem for p in SPEC_DIR.glob("*.toml") if not get_spec(p.stem).is_timer
+    )
     tallies: dict[str, Tally] = {}
     with tempfile.TemporaryDirectory() as tmp:
         out_dir = args.keep or Path(tmp)

@@ -95,13 +95,13 @@ class RaisedSideTracker:
         self.side: str | None = None
 
     def update(self, pose: PoseFrame, near: str) -> str:
-        ankles = {s: sided(self.part, s) for s in ("left", "right")}
-        if all(pose.visibility[a] >= self.min_visibility for a in ankles.values()):
+        points = {s: sided(self.part, s) for s in ("left", "right")}
+        if all(pose.visibility[a] >= self.min_visibility for a in points.values()):
             xy = pose.xy
             sh = (xy[Landmark.LEFT_SHOULDER] + xy[Landmark.RIGHT_SHOULDER]) / 2
             hip = (xy[Landmark.LEFT_HIP] + xy[Landmark.RIGHT_HIP]) / 2
             torso = float(geometry.distance(sh, hip))
-            up = {s: -float(xy[a][1]) for s, a in ankles.items()}
+            up = {s: -float(xy[a][1]) for s, a in points.items()}
             higher = "left" if up["left"] >= up["right"] else "right"
             if self.side is None or (
                 higher != self.side and up[higher] - up[self.side] > self.margin * torso
