@@ -95,8 +95,8 @@ percentile:
 - **Knees ahead of the hips** (along the face's direction): sitting 0.47-0.73,
   kneeling 0.75-0.87, half-kneeling 0.44-0.53; prone and cobra -0.84 to
   -0.98, which keeps a cobra's raised trunk from reading as kneeling, and (in
-  world space) a floor sitter leaning forward toward the camera (0.4) from
-  reading as lying face down at a camera pitch.
+  world space, face not turned down) a floor sitter leaning forward toward the
+  camera (0.4) from reading as lying face down at a camera pitch.
 
 Each posture's score is its weakest term, each term a linear ramp between two
 bounds set between the measured ranges (:func:`posture_scores` gives them);
@@ -518,9 +518,12 @@ def posture_scores(sig: PostureSignals) -> dict[str, float]:
             ramp(sig.hip_h, 0.6, 0.45),  # hips down: 0.22-0.52; plank >= 0.48
             ramp(knee_hi, 0.75, 0.55),  # legs along the floor: <= 0.41
             # knees not out in front (prone and cobra: -0.84 .. -0.98; a floor sitter
-            # leaning forward toward the camera, read at a pitch: 0.4); world space only:
-            # in image pixels a face turned down has no reliable forward direction
-            ramp(sig.knees_ahead, 0.3, 0.0) if sig.space == "world" else math.nan,
+            # leaning forward toward the camera, read at a pitch: 0.4); only in world
+            # space and with the face not turned down (above -0.7): a face looking
+            # straight at the floor, or in image pixels, gives no forward direction
+            ramp(sig.knees_ahead, 0.3, 0.0)
+            if sig.space == "world" and sig.face_up > -0.7
+            else math.nan,
             _any(
                 ramp(sig.face_up, 0.3, -0.2),  # face down: -0.77 .. -0.97
                 ramp(arm_under, 50, 30),  # or propped on the arms: 2-13 deg
