@@ -226,8 +226,11 @@ class FeatureExtractor:
         self, pose: PoseFrame, ref: PointRef, near: str, space: str
     ) -> tuple[np.ndarray, float, Landmark]:
         # World space keeps depth (z): a knee bending toward the camera is
-        # foreshortened in the image but not in 3D.
-        coords = pose.xy if space == "image" else pose.world
+        # foreshortened in the image but not in 3D. Tracked space is the image refined by
+        # optical flow (the caller checked that the pose has it).
+        coords = pose.world if space == "world" else pose.xy
+        if space == "tracked" and pose.tracked is not None:
+            coords = pose.tracked
         if ref.kind == "fixed":
             assert ref.landmark is not None
             lm = ref.landmark
@@ -282,12 +285,23 @@ class FeatureExtractor:
 
     def _one(self, pose: PoseFrame, f: FeatureSpec, near: str) -> tuple[float | None, str]:
         refs = f.points + (f.normalise or ())
+        if f.space == "tracked" and pose.tracked is None:
+            return (
+                None,
+                f"{f.name} needs the video's pixels (tracked points); these landmarks have none",
+            )
         pts = []
-        for ref in refs:
-            p, vis, lm = self._point(pose, ref, near, f.space)
+        for i, ref in enumerate(refs):
+            # a normalise segment is a length scale: from the landmarks in tracked space too
+            space = "image" if (f.space == "tracked" and i >= len(f.points)) else f.space
+            p, vis, lm = self._point(pose, ref, near, space)
             if not self._in_frame(pose, lm):
                 return None, f"{_part_name(lm)} is out of frame"
-            if vis < self.spec.min_visibility or not np.all(np.isfinite(p)):
+            if vis < self.spec.min_visibility:
+                return None, f"{_part_name(lm)} is not visible"
+            if not np.all(np.isfinite(p)):
+                if space == "tracked" and np.all(np.isfinite(pose.xy[lm])):
+                    return None, f"{_part_name(lm)} could not be followed closely on this frame"
                 return None, f"{_part_name(lm)} is not visible"
             pts.append(p)
         kind = FEATURE_KINDS[f.kind]

@@ -628,8 +628,13 @@ class Camera:
         jitter_px: float = 0.0,
         rng: np.random.Generator | None = None,
     ) -> PoseFrame:
-        """The PoseFrame this camera sees; jitter imitates MediaPipe's noise (pixels, seeded)."""
+        """The PoseFrame this camera sees; jitter imitates MediaPipe's noise (pixels, seeded).
+
+        Its ``tracked`` points (what optical flow follows, :mod:`formcheck.pose.tracking`)
+        are the exact points with a tenth of that noise: flow follows the picture to a
+        fraction of a pixel."""
         xy = self.project(placed.points)
+        tracked = xy.copy()
         pts = placed.points
         hips = pts[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP]].mean(axis=0)
         world = (pts - hips) @ self.axes.T
@@ -637,6 +642,7 @@ class Camera:
             rng = rng if rng is not None else np.random.default_rng(0)
             noise = rng.normal(0.0, jitter_px, size=xy.shape)
             xy = xy + noise
+            tracked = tracked + 0.1 * noise
             depth = float((hips - self.position) @ self.axes[2])
             world[:, :2] += noise * depth / self.focal_px
         vis = self.visibility()
@@ -648,7 +654,8 @@ class Camera:
         for i in out_of_frame:
             xy[i, 0] = w * 1.08 if xy[i, 0] > w / 2 else -w * 0.08
             vis[i] = min(vis[i], OUT_OF_FRAME_VISIBILITY)
-        return PoseFrame(t_s, xy, world, vis, self.image_size)
+            tracked[i] = np.nan
+        return PoseFrame(t_s, xy, world, vis, self.image_size, tracked=tracked)
 
 
 def _flat(v: FloatArray) -> FloatArray:

@@ -125,6 +125,12 @@ class PoseFrame:
         visibility: (33,) in [0, 1], the model's confidence that the point is
             visible and inside the image.
         image_size: (width, height) of the frame in pixels.
+        tracked: (33, 2) image coordinates refined by following the picture itself
+            (optical flow, :mod:`formcheck.pose.tracking`) for the landmarks a spec
+            measures in ``tracked`` space: sub-pixel and free of the landmarks'
+            jitter, but each only relative to where its tracking began. Other
+            landmarks are copies of ``xy``; NaN where a tracked part was lost.
+            None when nothing was tracked (no pixels: a replay without them).
     """
 
     t_s: float
@@ -132,6 +138,7 @@ class PoseFrame:
     world: FloatArray
     visibility: FloatArray
     image_size: tuple[int, int]
+    tracked: FloatArray | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "xy", _frozen(self.xy, (N_LANDMARKS, 2), "xy"))
@@ -139,6 +146,8 @@ class PoseFrame:
         object.__setattr__(
             self, "visibility", _frozen(self.visibility, (N_LANDMARKS,), "visibility")
         )
+        if self.tracked is not None:
+            object.__setattr__(self, "tracked", _frozen(self.tracked, (N_LANDMARKS, 2), "tracked"))
         w, h = self.image_size
         if w <= 0 or h <= 0:
             raise ValueError(f"PoseFrame.image_size must be positive, got {self.image_size}")

@@ -26,6 +26,7 @@ import numpy.typing as npt
 
 from formcheck.errors import CameraError, FormcheckError
 from formcheck.landmarks import PoseFrame
+from formcheck.pose.tracking import tracker_for
 from formcheck.record import SessionRecord
 from formcheck.results import FaultRaised, FrameResult
 from formcheck.session import ExerciseSession
@@ -90,6 +91,7 @@ class LiveCoach:
     ) -> None:
         self.spec = spec
         self.session = ExerciseSession(spec, side=side)
+        self.tracker = tracker_for(spec.tracked_landmarks)  # optical flow, if the spec uses it
         self.side = self.session.side
         #: the report: a fold of every result this coach's session returned
         self.record = SessionRecord(spec)
@@ -175,6 +177,8 @@ class LiveCoach:
             try:
                 est = self._ensure_estimator()
                 pose: PoseFrame | None = est.estimate(image_bgr, t)
+                if self.tracker is not None:
+                    pose = self.tracker.update(image_bgr, pose)
                 result = self.session.step(pose, t)
                 self.record.consume(result)
             except FormcheckError as err:

@@ -19,6 +19,7 @@ import numpy as np
 from formcheck.cuts import CutDetector
 from formcheck.landmarks import PoseFrame
 from formcheck.pose import PoseEstimator, create_estimator
+from formcheck.pose.tracking import tracker_for
 from formcheck.record import SessionRecord
 from formcheck.results import FrameResult
 from formcheck.session import ExerciseSession
@@ -119,6 +120,7 @@ def review_clip(
     last_t = 0.0
     writer: VideoWriter | None = None
     inline_render = annotated_out is not None and not auto
+    tracker = tracker_for(spec.tracked_landmarks)
     with open_video(path) as src:
         total = src.frame_count_estimate
         try:
@@ -135,6 +137,8 @@ def review_clip(
                     for sess in sessions.values():
                         sess.mark_cut(vf.t_s)
                 pose = est.estimate(vf.image, vf.t_s)
+                if tracker is not None:
+                    pose = tracker.update(vf.image, pose)
                 frames += 1
                 with_person += pose is not None
                 last_t = vf.t_s

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -246,6 +247,7 @@ class ExerciseSession:
         self._phase = Phase.UNKNOWN
         self._view: str | None = None
         self._key: str | None = None  # the current view's phase feature
+        self._lost_since: float | None = None  # when the key feature was last lost
         self._opened_s: float | None = None  # when a strict gate last opened (hold credit)
         self.stopped: str | None = None
         self._closed = False
@@ -321,7 +323,8 @@ class ExerciseSession:
             return self._emit(t_s, events, {}, None, person=False)
         if self._smoothing:
             xy = self._filter(np.asarray(pose.xy), t_s)
-            pose = PoseFrame(t_s, xy, pose.world, pose.visibility, pose.image_size)
+            # tracked points are already sub-pixel: only the landmarks are smoothed
+            pose = dataclasses.replace(pose, t_s=t_s, xy=xy)
         was_open = self.posture.open
         gate = self.posture.step(pose, t_s)
         if not gate.open:
@@ -354,10 +357,12 @@ class ExerciseSession:
         self._key = key
         value = fv.values.get(key)
         if value is None:
+            events += self._lost_mid_movement(motions, t_s)
             events += self._holds_pause(t_s)
             reason = _reason_text(fv.reasons.get(key, f"{key} unavailable"))
             events += self._set_cannot(reason, "not_visible", t_s)
             return self._emit(t_s, events, fv.values, None)
+        self._lost_since = None
         move_events: list[Event] = []
         for m in motions:
             move_events += m.step(fv.values.get(m.motion.feature), t_s)
@@ -506,6 +511,17 @@ class ExerciseSession:
                 ev = dataclasses.replace(ev, index=self._set.counted_holds)
             out.append(ev)
         return out
+
+    def _lost_mid_movement(self, motions: Sequence[_Motion], t_s: float) -> list[Event]:
+        """The key feature can't be measured: a movement under way that stays unseen longer
+        than its motion's ``max_gap_s`` is dropped (it was not seen, so it is not counted)."""
+        if self._lost_since is None:
+            self._lost_since = t_s
+        gaps = [m.motion.max_gap_s for m in motions if m.motion.max_gap_s is not None]
+        moving = any(m.counter.phase in (Phase.RISING, Phase.TOP, Phase.LOWERING) for m in motions)
+        if gaps and moving and t_s - self._lost_since > min(gaps):
+            return self._drop_movement(t_s)
+        return []
 
     def _drop_movement(self, t_s: float) -> list[Event]:
         """Forget movement under way (a cut, or the person left the start posture)."""

@@ -71,6 +71,25 @@ CLIPS: dict[str, ClipConfig] = {
         seed=205,
         camera_jitter=J,
     ),
+    "standing_hip_hike_left_step": ClipConfig(
+        "standing_hip_hike",
+        reps=5,
+        view="front",
+        side="left",
+        variant="step",
+        fps=15.0,
+        seed=206,
+        camera_jitter=J,
+    ),
+    "standing_hip_hike_right_abduction": ClipConfig(
+        "standing_hip_hike",
+        reps=4,
+        view="front",
+        side="right",
+        decoy="abduction",
+        seed=207,
+        camera_jitter=J,
+    ),
 }
 
 

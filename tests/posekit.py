@@ -50,7 +50,8 @@ def _frame(
         v[lm] = val
     world = np.zeros((33, 3))
     world[:, :2] = (xy - xy[[L.LEFT_HIP, L.RIGHT_HIP]].mean(axis=0)) / 300.0
-    return PoseFrame(t_s, xy, world, v, SIZE)
+    # tracked points (optical flow's sub-pixel view of the landmarks): the exact points
+    return PoseFrame(t_s, xy, world, v, SIZE, tracked=xy.copy())
 
 
 def _rot(v: tuple[float, float], deg: float) -> tuple[float, float]:

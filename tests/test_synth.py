@@ -106,7 +106,8 @@ def _bridge_angles(cfg: ClipConfig) -> list[tuple[float, float, float]]:
 def test_requested_rep_count(reps: int) -> None:
     for ex in ("glute_bridge", "standing_hip_hike"):
         clip = plan(ClipConfig(ex, reps=reps, seed=reps))
-        assert len(clip.script.reps) == reps
+        # a hike's 10 s hold is a held hike, one more
+        assert len(clip.script.reps) == reps + len(clip.script.holds)
         ivs = clip.script.reps
         assert all(a < b for a, b in ivs)
         assert all(b1 < a2 for (_, b1), (a2, _) in itertools.pairwise(ivs))
@@ -206,6 +207,53 @@ def test_hip_hike_faults() -> None:
     assert short.script.faults["hold_too_short"] == ((h0, h1),)
 
 
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_the_free_foot_leaves_the_floor_as_the_hip_rises_and_the_weight_shifts(side: str) -> None:
+    clip = plan(ClipConfig("standing_hip_hike", reps=2, side=side, seed=14, hold_s=0.0))
+    free = "right" if side == "left" else "left"
+    rest, top = clip.pose(0.2), clip.pose(sum(clip.script.reps[0]) / 2)
+    rise = top[f"{free}_hip"][1] - rest[f"{free}_hip"][1]
+    assert rise > 0.015  # a 7-10 degree hike lifts the free hip 2-3 cm
+    for part in ("ankle", "heel", "toe"):  # the whole free foot clears the floor by as much
+        assert top[f"{free}_{part}"][1] - rest[f"{free}_{part}"][1] == pytest.approx(
+            rise, abs=0.006
+        )
+    for part in ("ankle", "heel", "toe"):  # the working foot stays planted
+        assert np.allclose(top[f"{side}_{part}"], rest[f"{side}_{part}"])
+    ws = 1.0 if side == "left" else -1.0  # the body's left is +x
+    assert ws * (top["pelvis"][0] - rest["pelvis"][0]) > 0.005  # weight over the stance foot
+
+
+def test_a_hike_on_a_step_stands_on_it_with_the_free_foot_hanging_beside() -> None:
+    clip = plan(ClipConfig("standing_hip_hike", reps=2, side="right", variant="step", seed=15))
+    assert clip.props(), "the step is drawn"
+    step_h = clip.ctx.step_h
+    assert 0.15 <= step_h / clip.ctx.dims.scale <= 0.2
+    p = clip.pose(0.2)
+    assert p["right_heel"][1] > step_h  # on the step
+    assert p["left_ankle"][1] > step_h  # hanging at the step's height, off the floor
+    top = clip.pose(sum(clip.script.reps[0]) / 2)
+    assert top["left_ankle"][1] > p["left_ankle"][1] + 0.015
+
+
+@pytest.mark.parametrize("decoy", ["abduction", "sway", "lean"])
+def test_decoys_are_other_movements_with_no_hike_in_the_truth(decoy: str) -> None:
+    cfg = ClipConfig("standing_hip_hike", reps=3, side="left", decoy=decoy, seed=16)
+    clip = plan(cfg)
+    assert clip.script.reps == () and clip.script.holds == ()
+    truth = truth_dict(clip, n_frames=clip.n_frames)
+    assert truth["reps"] == 0 and truth["config"]["decoy"] == decoy
+    assert config_from_truth(truth) == cfg
+    tilts = [tilt for _, tilt, _, _ in _hike_measures(cfg)]
+    assert max(tilts) < 2.0  # the pelvis barely moves
+    ts = np.arange(0.0, clip.script.duration_s, 0.1)
+    out = [clip.pose(0.0)["right_ankle"][0] - clip.pose(float(t))["right_ankle"][0] for t in ts]
+    # the free (right, -x) foot swings out 15 cm or more only in the abduction
+    assert (max(out) > 0.15) == (decoy == "abduction"), max(out)
+    with pytest.raises(FormcheckError, match="standing_hip_hike only"):
+        ClipConfig("glute_bridge", decoy=decoy)
+
+
 def test_unknown_fault_view_and_side_are_refused_with_the_choices() -> None:
     with pytest.raises(FormcheckError, match="available: hips_level"):
         plan(ClipConfig("glute_bridge", faults=("no_lean",)))
@@ -231,12 +279,13 @@ def test_truth_json_schema_and_config_round_trip() -> None:
     d = json.loads(json.dumps(truth_dict(clip)))
     assert validate_truth(d) == []
     assert d["exercise"] == "standing_hip_hike" and d["side"] == "left" and d["view"] == "front"
-    assert d["reps"] == 3 and len(d["holds"]) == 1 and d["hold_s"] == [pytest.approx(10.0)]
+    # the held hike is a hike too: 3 + 1
+    assert d["reps"] == 4 and len(d["holds"]) == 1 and d["hold_s"] == [pytest.approx(10.0)]
     assert set(d["faults"]) == {"no_lean"}
     assert d["duration_s"] == pytest.approx((clip.n_frames - 1) / 30.0, abs=1e-3)
     assert d["landmarks_2d"]  # a few frames of projected joints
     assert config_from_truth(d) == cfg
-    assert validate_truth({**d, "reps": 4}) != []
+    assert validate_truth({**d, "reps": 5}) != []
     assert validate_truth({k: v for k, v in d.items() if k != "faults"}) == ["missing key 'faults'"]
 
 

@@ -7,7 +7,11 @@ Our format (written by :func:`save_landmarks`) is a CSV with one row per frame:
   ``<name>_x``, ``<name>_y`` (normalised 0..1 of the image width/height),
   ``<name>_z`` (a copy of the world z, for tools that expect x, y, z, v),
   ``<name>_v`` (visibility 0..1) and ``<name>_wx``, ``<name>_wy``, ``<name>_wz``
-  (world coordinates in metres).
+  (world coordinates in metres);
+- ``tracked`` (1 when the frame has tracked points, see
+  :mod:`formcheck.pose.tracking`, else empty) and for each landmark ``<name>_tx``,
+  ``<name>_ty`` (normalised; empty where a tracked part was lost). Replaying them
+  reproduces a review without the video's pixels.
 
 A frame with no person keeps its ``t_s`` and image size and leaves every
 landmark value empty.
@@ -42,6 +46,8 @@ HEADER: tuple[str, ...] = (
     "image_w",
     "image_h",
     *(f"{name}_{s}" for name in NAMES for s in _OWN_SUFFIXES),
+    "tracked",
+    *(f"{name}_t{a}" for name in NAMES for a in "xy"),
 )
 
 
@@ -97,6 +103,12 @@ def save_landmarks(
                         _fmt(wy),
                         _fmt(wz),
                     ]
+                if pose.tracked is None:
+                    cells += [""] * (1 + 2 * N_LANDMARKS)
+                else:
+                    cells.append("1")
+                    for tx, ty in pose.tracked:
+                        cells += [_fmt(tx / w), _fmt(ty / h)]
                 writer.writerow(cells)
             rows += 1
     return rows
@@ -154,6 +166,7 @@ def _iter_rows(
         has_world = all(f"{name}_wx" in fields for name in present)
         has_time = "t_s" in fields
         has_size = "image_w" in fields and "image_h" in fields
+        has_tracked = "tracked" in fields and all(f"{n}_tx" in fields for n in NAMES)
         index = {name: NAMES.index(name) for name in present}
         last_t = -math.inf
         for row_no, row in enumerate(reader):
@@ -183,12 +196,22 @@ def _iter_rows(
                     vis[i] = min(max(v, 0.0), 1.0) if math.isfinite(v) else 0.0
                     if has_world:
                         world[i] = [_float(row.get(f"{name}_w{a}")) for a in "xyz"]
+                tracked = None
+                if has_tracked and (row.get("tracked") or "").strip() == "1":
+                    tracked = np.array(
+                        [
+                            (_float(row.get(f"{n}_tx")) * w, _float(row.get(f"{n}_ty")) * h)
+                            for n in NAMES
+                        ]
+                    )
             except ValueError as err:
                 raise _bad(path, f"row {row_no + 2}: {err}") from err
             if not any_point:
                 yield t_s, None
             else:
-                pose = PoseFrame(t_s=t_s, xy=xy, world=world, visibility=vis, image_size=(w, h))
+                pose = PoseFrame(
+                    t_s=t_s, xy=xy, world=world, visibility=vis, image_size=(w, h), tracked=tracked
+                )
                 yield t_s, pose
 
 
@@ -254,7 +277,10 @@ class ReplayPose(ClosesOnExit):
             return None
         if size != pose.image_size:
             scale = np.array(size, dtype=float) / np.array(pose.image_size, dtype=float)
-            return dataclasses.replace(pose, t_s=float(t_s), xy=pose.xy * scale, image_size=size)
+            tracked = None if pose.tracked is None else pose.tracked * scale
+            return dataclasses.replace(
+                pose, t_s=float(t_s), xy=pose.xy * scale, image_size=size, tracked=tracked
+            )
         return dataclasses.replace(pose, t_s=float(t_s))
 
     def close(self) -> None:

@@ -28,7 +28,7 @@ FeatureKind = Literal[
     "angle_from_down",
 ]
 Reference = Literal["horizontal", "vertical"]
-Space = Literal["image", "world"]
+Space = Literal["image", "world", "tracked"]
 RefKind = Literal["fixed", "mid", "near", "far", "working", "free", "raised", "front", "back"]
 Confidence = Literal["high", "low"]
 
@@ -129,6 +129,15 @@ class MotionSettings:
         options=CONFIDENCE,
         doc="`low`: the pose model follows this movement only partly; counts are estimates",
     )
+    max_gap_s: float | None = num(
+        None,
+        lo=0.0,
+        lo_open=True,
+        hi=60.0,
+        unit="s",
+        doc="a movement whose feature can't be measured for longer than this part-way is not "
+        "counted (it was not seen); default: gaps are bridged",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +160,7 @@ class MotionSpec:
     baseline_s: float = 2.0
     confidence: str = "high"
     direction: str | None = None
+    max_gap_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,6 +332,22 @@ class ExerciseSpec:
     def hold_target_s(self) -> float | None:
         """The hold time to show, when the exercise has holds."""
         return self.prescription.hold_target_s if self.hold is not None else None
+
+    @property
+    def tracked_landmarks(self) -> tuple[Landmark, ...]:
+        """Landmarks some feature measures in ``tracked`` space (both sides of a sided
+        reference): what the pose boundary must follow with optical flow. A ``normalise``
+        segment is a length scale, taken from the landmarks themselves."""
+        out: set[Landmark] = set()
+        for f in self.features.values():
+            if f.space != "tracked":
+                continue
+            for ref in f.points:
+                if ref.landmark is not None:
+                    out.add(ref.landmark)
+                elif ref.part is not None:
+                    out.update(Landmark[f"{side}_{ref.part}".upper()] for side in ("left", "right"))
+        return tuple(sorted(out))
 
     def checks(self) -> list[tuple[str, str]]:
         """(rule id, what it checks) for the library page."""

@@ -10,7 +10,7 @@ from typing import Any
 from formcheck.errors import FormcheckError
 from formcheck.synth.clip import DEGRADES, LOOKS, VIEWS, ClipConfig, render_clip
 from formcheck.synth.errors import SynthError
-from formcheck.synth.motion import EXERCISES, FAULTS
+from formcheck.synth.motion import EXERCISES, FAULTS, HIKE_DECOYS, HIKE_VARIANTS
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -66,6 +66,18 @@ def configure(p: argparse.ArgumentParser) -> None:
         metavar="S",
         help="hold at the top after the reps, seconds (default per exercise; 0: none)",
     )
+    p.add_argument(
+        "--variant",
+        choices=HIKE_VARIANTS,
+        default="floor",
+        help="standing_hip_hike: on the floor, or the working foot on a step",
+    )
+    p.add_argument(
+        "--decoy",
+        choices=HIKE_DECOYS,
+        default=None,
+        help="standing_hip_hike: do another movement instead of the hikes (none should count)",
+    )
     p.add_argument("--tempo", type=float, default=None, help="speed factor (default: from seed)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
@@ -116,6 +128,8 @@ def run(args: argparse.Namespace) -> int:
                 look=args.look,
                 degrade=args.degrade,
                 camera_jitter=args.camera_jitter,
+                variant=args.variant,
+                decoy=args.decoy,
             )
             truth = render_clip(cfg, args.out, args.out_truth, crf=args.crf)
     except FormcheckError as err:

@@ -11,12 +11,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from formcheck.synth.body import BodyParams, Dims, Pose, shapes
+from formcheck.synth.body import BodyParams, Capsule, Dims, Pose, Shape, shapes
 from formcheck.synth.errors import SynthError
 from formcheck.synth.motion import (
     DEFAULT_REPS,
     EXERCISES,
+    HIKE_DECOYS,
+    HIKE_VARIANTS,
     BridgeSetup,
+    HikeSetup,
     Script,
     make_script,
     pose_at,
@@ -85,6 +88,8 @@ class ClipConfig:
     look: str = "random"  # "default": fixed body and room; "random": drawn from the seed
     degrade: str = "mild"
     camera_jitter: float = 1.0  # 0: canonical camera for the view; 1: sweep-sized variation
+    variant: str = "floor"  # standing_hip_hike: "floor" or "step" (the working foot on a step)
+    decoy: str | None = None  # standing_hip_hike: another movement instead of the hikes
 
     def __post_init__(self) -> None:
         if self.exercise not in EXERCISES:
@@ -96,6 +101,12 @@ class ClipConfig:
                 f"{self.exercise} cannot be filmed from view {self.view!r}; "
                 f"choose: {', '.join(VIEWS[self.exercise])}"
             )
+        if self.exercise != "standing_hip_hike" and (self.variant != "floor" or self.decoy):
+            raise SynthError("variant and decoy are for standing_hip_hike only")
+        if self.variant not in HIKE_VARIANTS:
+            raise SynthError(f"variant must be one of {', '.join(HIKE_VARIANTS)}")
+        if self.decoy is not None and self.decoy not in HIKE_DECOYS:
+            raise SynthError(f"decoy must be one of {', '.join(HIKE_DECOYS)}")
         if self.side is not None and self.side not in ("left", "right"):
             raise SynthError(f"side must be 'left' or 'right', got {self.side!r}")
         if self.look not in LOOKS:
@@ -158,7 +169,9 @@ class Clip:
         pose = self.pose(t)
         pts = np.stack([pose.joints[k] for k in pose.joints])
         contact_shadow(canvas, pts, self.camera)
-        draw_body(canvas, shapes(pose, self.body), self.body, self.camera, self.scene)
+        draw_body(
+            canvas, shapes(pose, self.body) + self.props(), self.body, self.camera, self.scene
+        )
         return finish_frame(
             canvas,
             self.camera.size,
@@ -167,12 +180,41 @@ class Clip:
             rng if rng is not None else np.random.default_rng(0),
         )
 
+    def props(self) -> list[Shape]:
+        """Things in the room besides the body: the step of a hike on a step."""
+        if not isinstance(self.ctx, HikeSetup) or self.ctx.step_h <= 0:
+            return []
+        return step_shapes(self.ctx)
+
     def landmarks_2d(self, t: float) -> dict[str, list[float]]:
         """Projected BlazePose-equivalent points (pixels) of the true pose at time t."""
         return {
             k: [round(float(x), 1) for x in self.camera.project(v)]
             for k, v in blazepose_points(self.pose(t), self.body).items()
         }
+
+
+STEP_COLOR = (150, 110, 70)
+
+
+def step_shapes(st: HikeSetup) -> list[Shape]:
+    """A wooden step under the working foot (slats side to side, on four legs); the free
+    foot hangs beside it."""
+    d = st.dims
+    ws = 1.0 if st.side == "left" else -1.0
+    r = 0.02 * d.scale
+    top = st.step_h
+    inner = d.hip_half + 0.015 * d.scale - 0.09 * d.scale  # just inside the stance foot
+    outer = inner + 0.34 * d.scale
+    x0, x1 = ws * inner, ws * outer
+    out: list[Shape] = []
+    for z in np.linspace(-0.12 * d.scale, 0.2 * d.scale, 9):
+        a, b = np.array([x0, top - r, z]), np.array([x1, top - r, z])
+        out.append(Capsule(a, b, r, r, STEP_COLOR))
+    for x in (x0, x1):
+        for z in (-0.12 * d.scale, 0.2 * d.scale):
+            out.append(Capsule(np.array([x, 0.0, z]), np.array([x, top - r, z]), r, r, STEP_COLOR))
+    return out
 
 
 def blazepose_points(pose: Pose, body: BodyParams) -> dict[str, npt.NDArray[np.float64]]:
@@ -230,8 +272,9 @@ def _camera(cfg: ClipConfig, rng: np.random.Generator, ctx: object, dims: Dims) 
     else:
         az = np.radians(u(35, 50) * (1.0 if rng.uniform() < 0.5 else -1.0))
     dist = u(2.8, 3.4) * k
-    pos = (dist * np.sin(az), u(0.9, 1.2) * k, dist * np.cos(az))
-    return Camera(pos, (0.0, 0.88 * k, 0.0), fov_deg=u(58, 66), size=cfg.size)
+    lift = ctx.step_h if isinstance(ctx, HikeSetup) else 0.0  # standing on a step
+    pos = (dist * np.sin(az), u(0.9, 1.2) * k + lift, dist * np.cos(az))
+    return Camera(pos, (0.0, 0.88 * k + lift, 0.0), fov_deg=u(58, 66), size=cfg.size)
 
 
 def _look(look: str, floor: bool, rng: np.random.Generator) -> tuple[BodyParams, Scene]:
@@ -304,6 +347,8 @@ def plan(cfg: ClipConfig) -> Clip:
         rng=motion_rng,
         tempo=tempo,
         hold_s=cfg.hold_s,
+        variant=cfg.variant,
+        decoy=cfg.decoy,
     )
     if isinstance(ctx, BridgeSetup):
         k = dims.scale

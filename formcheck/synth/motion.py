@@ -304,18 +304,34 @@ def bridge_script(
 # ----------------------------------------------------------------------------- standing hip hike
 
 
-def hike_pose(d: Dims, side: str, hike: float, lean: float, knee: float) -> Pose:
-    """Standing, facing +z (the body's left is +x); ``side`` is the working (stance) side."""
+def hike_pose(
+    d: Dims,
+    side: str,
+    hike: float,
+    lean: float,
+    knee: float,
+    shift: float = 0.0,
+    abduct: float = 0.0,
+    step_h: float = 0.0,
+) -> Pose:
+    """Standing, facing +z (the body's left is +x); ``side`` is the working (stance) side.
+
+    ``hike``: pelvis tilt (degrees, free hip higher); the free leg hangs nearly straight
+    from its hip, so its foot leaves the floor as the hip rises. ``shift``: the pelvis moves
+    this far (metres) toward the working side, the weight going over the stance foot (or a
+    sway, without a hike). ``abduct``: the free leg swings out sideways (degrees). ``step_h``:
+    the working foot stands on a step this high, the free foot hanging beside it.
+    """
     h = d.scale
     ws = 1.0 if side == "left" else -1.0
     out = np.radians(9.0)
     j: dict[str, Vec] = {}
     foot_x = d.hip_half + 0.015 * h
-    ankle_w = np.array([ws * foot_x, d.ankle_h, 0.0])
-    ankle_f_rest = np.array([-ws * foot_x, d.ankle_h, 0.0])
+    ankle_w = np.array([ws * foot_x, step_h + d.ankle_h, 0.0])
     kf = np.radians(knee)
     reach_w = np.sqrt(d.thigh**2 + d.shank**2 + 2 * d.thigh * d.shank * np.cos(kf))
-    hip_w = ankle_w + np.array([0.0, reach_w, 0.0])
+    hip_x = ws * (d.hip_half + shift)
+    hip_w = np.array([hip_x, ankle_w[1] + np.sqrt(reach_w**2 - (hip_x - ankle_w[0]) ** 2), 0.0])
     th = np.radians(hike)
     hip_f = hip_w + 2 * d.hip_half * np.array([-ws * np.cos(th), np.sin(th), 0.0])
     hips = {side: hip_w, ("right" if side == "left" else "left"): hip_f}
@@ -329,7 +345,6 @@ def hike_pose(d: Dims, side: str, hike: float, lean: float, knee: float) -> Pose
     head_r = frame(np.array([1.0, 0.0, 0.0]), head_up)
     j["pelvis"], j["chest"] = pc, chest
     j["head"] = chest + d.neck * head_up + 0.012 * h * head_r[:, 2]
-    free_flex = 4.0 + 8.0 * max(hike, 0.0) / 8.0
     for s, sg in (("left", 1.0), ("right", -1.0)):
         working = s == side
         hip = hips[s]
@@ -337,21 +352,22 @@ def hike_pose(d: Dims, side: str, hike: float, lean: float, knee: float) -> Pose
         pole = np.array([sg * 0.35, 0.0, 1.0])
         if working:
             ankle = ankle_w
-            knee_j = two_bone(hip, ankle, d.thigh, d.shank, pole)
-            j[f"{s}_ankle"], j[f"{s}_knee"] = ankle, knee_j
-            _foot(j, s, d, ankle, fwd, flat=True)
+            ground = step_h
         else:
-            fk = np.radians(free_flex)
+            # nearly straight, hanging from the hip (swung out by ``abduct``); on the floor
+            # it rests on it, beside a step it hangs at the step's height
+            fk = np.radians(3.0)
             reach = np.sqrt(d.thigh**2 + d.shank**2 + 2 * d.thigh * d.shank * np.cos(fk))
-            ankle = np.array([hip[0], max(hip[1] - reach, d.ankle_h), ankle_f_rest[2]])
-            knee_j = two_bone(hip, ankle, d.thigh, d.shank, pole)
-            rest_j: dict[str, Vec] = {}
-            _foot(rest_j, s, d, ankle_f_rest, fwd, flat=True)
-            toe = rest_j[f"{s}_toe"]
-            j[f"{s}_ankle"], j[f"{s}_knee"] = ankle, knee_j
-            _foot(j, s, d, ankle, fwd, flat=False, toe=toe)
-            heel = j[f"{s}_heel"]
-            heel[1] = max(rest_j[f"{s}_heel"][1], ankle[1] - 0.6 * d.ankle_h)
+            ab = np.radians(abduct)
+            ankle = hip + reach * np.array([-ws * np.sin(ab), -np.cos(ab), 0.0])
+            ankle[2] = 0.0
+            ankle[1] = max(float(ankle[1]), d.ankle_h)
+            ground = float(ankle[1]) - d.ankle_h
+        knee_j = two_bone(hip, ankle, d.thigh, d.shank, pole)
+        j[f"{s}_ankle"], j[f"{s}_knee"] = ankle, knee_j
+        _foot(j, s, d, ankle - np.array([0.0, ground, 0.0]), fwd, flat=True)
+        for part in ("heel", "toe"):
+            j[f"{s}_{part}"] = j[f"{s}_{part}"] + np.array([0.0, ground, 0.0])
         j[f"{s}_hip"] = hip
         sh = chest + chest_r @ np.array([sg * d.shoulder_half, -d.shoulder_drop, 0.0])
         j[f"{s}_shoulder"] = sh
@@ -368,6 +384,11 @@ def hike_pose(d: Dims, side: str, hike: float, lean: float, knee: float) -> Pose
     return Pose(j, {"pelvis": pel, "chest": chest_r, "head": head_r})
 
 
+#: Movements that are not hikes, for checking that they are not counted as one.
+HIKE_DECOYS = ("abduction", "sway", "lean")
+HIKE_VARIANTS = ("floor", "step")
+
+
 def hike_script(
     dims: Dims,
     side: str,
@@ -376,38 +397,56 @@ def hike_script(
     rng: np.random.Generator,
     tempo: float = 1.0,
     hold_s: float = 10.0,
+    decoy: str | None = None,
 ) -> Script:
-    del dims
+    """``reps`` hikes (or, with ``decoy``, as many of another movement and no hold)."""
+    h = dims.scale
     bad = _fault_reps(reps)
-    tl = _Timeline(hike=0.0, lean=0.0, knee=0.0)
+    tl = _Timeline(hike=0.0, lean=0.0, knee=0.0, shift=0.0, abduct=0.0)
     tl.to(float(rng.uniform(1.0, 1.5)))
     rep_iv: list[Interval] = []
     lean_peak = float(rng.uniform(12, 15))
     knee_peak = float(rng.uniform(28, 32))  # working knee ~150 degrees
+    shift_top = float(rng.uniform(0.01, 0.03)) * h  # weight over the stance foot
+    rest = {"hike": 0.0, "lean": 0.0, "knee": 0.0, "shift": 0.0, "abduct": 0.0}
     for i in range(reps):
         faulty = i in bad
         top = float(rng.uniform(7, 10))
-        lean = lean_peak if faulty and "no_lean" in faults else 0.0
-        knee = knee_peak if faulty and "working_leg_straight" in faults else 0.0
+        if decoy == "abduction":  # the free leg swings out; the pelvis barely moves
+            pose = {"abduct": float(rng.uniform(18, 30)), "hike": float(rng.uniform(0, 1.5))}
+        elif decoy == "sway":  # the whole body sways over the stance foot and back
+            pose = {"shift": float(rng.uniform(0.04, 0.07)) * h * (1 if i % 2 == 0 else -1)}
+        elif decoy == "lean":  # the trunk leans to the side, the pelvis stays level
+            pose = {"lean": float(rng.uniform(10, 15)) * (1 if i % 2 == 0 else -1)}
+        else:
+            pose = {
+                "hike": top,
+                "shift": shift_top * top / 8.0,
+                "lean": lean_peak if faulty and "no_lean" in faults else 0.0,
+                "knee": knee_peak if faulty and "working_leg_straight" in faults else 0.0,
+            }
         t0 = tl.t
-        tl.to(rng.uniform(0.8, 1.0) / tempo, hike=top, lean=lean, knee=knee)
+        tl.to(rng.uniform(0.8, 1.0) / tempo, **{**rest, **pose})
         tl.to(rng.uniform(0.5, 0.7) / tempo)
-        t1 = tl.to(rng.uniform(0.8, 1.0) / tempo, hike=0.0, lean=0.0, knee=0.0)
-        rep_iv.append((round(t0, 3), round(t1, 3)))
+        t1 = tl.to(rng.uniform(0.8, 1.0) / tempo, **rest)
+        if decoy is None:
+            rep_iv.append((round(t0, 3), round(t1, 3)))
         tl.to(rng.uniform(0.6, 0.8) / tempo)
     holds: list[Interval] = []
     short: list[Interval] = []
     if "hold_too_short" in faults:
         hold_s = float(rng.uniform(3.5, 4.5))
-    if hold_s > 0:
-        tl.to(0.6)
-        tl.to(1.0 / tempo, hike=float(rng.uniform(7, 10)))
+    if hold_s > 0 and decoy is None:
+        t0 = tl.to(0.6)
+        top = float(rng.uniform(7, 10))
+        tl.to(1.0 / tempo, hike=top, shift=shift_top * top / 8.0)
         h0 = tl.t
         h1 = tl.to(hold_s)
         holds.append((round(h0, 3), round(h1, 3)))
         if "hold_too_short" in faults:
             short.append((round(h0, 3), round(h1, 3)))
-        tl.to(1.0 / tempo, hike=0.0)
+        t1 = tl.to(1.0 / tempo, hike=0.0, shift=0.0)
+        rep_iv.append((round(t0, 3), round(t1, 3)))  # the held hike is a hike too
     tl.to(1.2)
     fault_iv: dict[str, tuple[Interval, ...]] = {}
     if "no_lean" in faults:
@@ -416,6 +455,13 @@ def hike_script(
         fault_iv["working_leg_straight"] = _intervals_where(tl.keys, "knee", knee_peak / 2)
     if "hold_too_short" in faults:
         fault_iv["hold_too_short"] = tuple(short)
+    params: dict[str, float | str] = {
+        "lean_peak_deg": round(lean_peak, 2),
+        "knee_flex_peak_deg": round(knee_peak, 2),
+        "weight_shift_m": round(shift_top, 3),
+    }
+    if decoy is not None:
+        params["decoy"] = decoy
     return Script(
         "standing_hip_hike",
         side,
@@ -425,8 +471,17 @@ def hike_script(
         (),
         tuple(holds),
         fault_iv,
-        {"lean_peak_deg": round(lean_peak, 2), "knee_flex_peak_deg": round(knee_peak, 2)},
+        params,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class HikeSetup:
+    """What a hike pose needs besides its controls."""
+
+    dims: Dims
+    side: str
+    step_h: float = 0.0  # 0: on the floor
 
 
 def make_script(
@@ -439,6 +494,8 @@ def make_script(
     rng: np.random.Generator,
     tempo: float = 1.0,
     hold_s: float | None = None,
+    variant: str = "floor",
+    decoy: str | None = None,
 ) -> tuple[Script, object]:
     """Build an exercise's script; returns (script, pose context for :func:`pose_at`)."""
     if exercise not in EXERCISES:
@@ -454,8 +511,14 @@ def make_script(
     hold = DEFAULT_HOLD_S[exercise] if hold_s is None else hold_s
     if exercise == "glute_bridge":
         return bridge_script(dims, reps, faults, rng, tempo, hold)
+    if variant not in HIKE_VARIANTS:
+        raise SynthError(f"variant must be one of {', '.join(HIKE_VARIANTS)}, got {variant!r}")
+    if decoy is not None and decoy not in HIKE_DECOYS:
+        raise SynthError(f"decoy must be one of {', '.join(HIKE_DECOYS)}, got {decoy!r}")
     s = side or "right"
-    return hike_script(dims, s, reps, faults, rng, tempo, hold), (dims, s)
+    step_h = float(rng.uniform(0.15, 0.2)) * dims.scale if variant == "step" else 0.0
+    script = hike_script(dims, s, reps, faults, rng, tempo, hold, decoy)
+    return script, HikeSetup(dims, s, step_h)
 
 
 def pose_at(script: Script, ctx: object, t: float) -> Pose:
@@ -463,7 +526,14 @@ def pose_at(script: Script, ctx: object, t: float) -> Pose:
     if script.exercise == "glute_bridge":
         assert isinstance(ctx, BridgeSetup)
         return bridge_pose(ctx, c["lift"], c["roll"])
-    assert isinstance(ctx, tuple)
-    dims: Dims = ctx[0]
-    side: str = ctx[1]
-    return hike_pose(dims, side, c["hike"], c["lean"], c["knee"])
+    assert isinstance(ctx, HikeSetup)
+    return hike_pose(
+        ctx.dims,
+        ctx.side,
+        c["hike"],
+        c["lean"],
+        c["knee"],
+        shift=c.get("shift", 0.0),
+        abduct=c.get("abduct", 0.0),
+        step_h=ctx.step_h,
+    )

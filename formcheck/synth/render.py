@@ -85,8 +85,14 @@ def _sphere_template(n_lat: int, n_lon: int) -> tuple[Vec, npt.NDArray[np.int64]
 _SPHERE = _sphere_template(10, 16)
 _HEAD = _sphere_template(16, 24)
 _SMALL = _sphere_template(5, 8)
-_N_RING = 14
+_N_RING = 16
 _N_LEN = 3
+#: Cloth texture: tubes are cut into cells of this length (m) along the bone, and every facet's
+#: colour is varied by up to +-TEXTURE/2, fixed to the facet, so the pattern moves with the body
+#: as real clothing's folds, seams and weave do (optical flow needs texture to follow).
+_CELL_M = 0.022
+TEXTURE = 0.24
+TEXTURE_ADD = 40.0  # grey levels
 
 
 def _ring_quads(n_rings: int, n: int, offset: int) -> npt.NDArray[np.int64]:
@@ -96,9 +102,6 @@ def _ring_quads(n_rings: int, n: int, offset: int) -> npt.NDArray[np.int64]:
             k2 = (k + 1) % n
             q.append([i * n + k, i * n + k2, (i + 1) * n + k2, (i + 1) * n + k])
     return np.asarray(q, dtype=np.int64) + offset
-
-
-_TUBE_Q = _ring_quads(_N_LEN + 1, _N_RING, 0)
 
 
 def _perp_basis(axis: Vec) -> tuple[Vec, Vec]:
@@ -125,6 +128,17 @@ class _Facets:
         self.n += len(v)
 
 
+def _textured(color: RGB, n: int, salt: int) -> Vec:
+    """``n`` facet colours: ``color`` varied by a fixed pseudo-random amount per facet index,
+    partly in proportion (``TEXTURE``) and partly added (so dark cloth has texture too)."""
+    i = np.arange(n, dtype=np.int64) + 7919 * salt
+    h = (i * 2654435761 + 12345) % 4294967296
+    h = (h ^ (h >> 13)) * 1274126177 % 4294967296
+    p = ((h % 1000) / 1000.0 - 0.5)[:, None]
+    base = np.asarray(color, dtype=np.float64)[None, :]
+    return np.clip(base * (1.0 + TEXTURE * p) + TEXTURE_ADD * p, 0.0, 255.0)
+
+
 def _tessellate(shapes: list[Shape], body: BodyParams) -> _Facets:
     f = _Facets([], [], [], [], [])
     for s in shapes:
@@ -136,7 +150,7 @@ def _tessellate(shapes: list[Shape], body: BodyParams) -> _Facets:
                 nloc = tv[tq].mean(axis=1)
                 cols = np.asarray(head_color(nloc, body), dtype=np.float64)
             else:
-                cols = np.tile(np.asarray(s.color, dtype=np.float64), (len(tq), 1))
+                cols = _textured(s.color, len(tq), 1)
             f.add(v, tq, cols, s.center, s.depth_bias)
         else:
             _capsule(f, s)
@@ -152,14 +166,16 @@ def _capsule(f: _Facets, c: Capsule) -> None:
     u, w = _perp_basis(axis)
     ang = np.linspace(0, 2 * np.pi, _N_RING, endpoint=False)
     ring = np.cos(ang)[:, None] * u + np.sin(ang)[:, None] * w
-    ts = np.linspace(0, 1, _N_LEN + 1)
+    # cells of fixed length from ``a``: a bone's pattern stays put on it from frame to frame
+    cuts = np.arange(_CELL_M, length - 0.3 * _CELL_M, _CELL_M) / length
+    ts = np.concatenate([[0.0], cuts, [1.0]])
     rings = [c.a + axis_v * t + ring * (c.ra + (c.rb - c.ra) * t) for t in ts]
-    col = np.asarray(c.color, dtype=np.float64)
     v = np.concatenate(rings)
-    f.add(v, _TUBE_Q, np.tile(col, (len(_TUBE_Q), 1)), (c.a + c.b) / 2, c.depth_bias)
+    tube_q = _ring_quads(len(ts), _N_RING, 0)
+    f.add(v, tube_q, _textured(c.color, len(tube_q), 2), (c.a + c.b) / 2, c.depth_bias)
     tv, tq = _SPHERE
-    for p, r in ((c.a, c.ra), (c.b, c.rb)):
-        f.add(p + tv * r, tq, np.tile(col, (len(tq), 1)), p, c.depth_bias)
+    for k, (p, r) in enumerate(((c.a, c.ra), (c.b, c.rb))):
+        f.add(p + tv * r, tq, _textured(c.color, len(tq), 3 + k), p, c.depth_bias)
 
 
 # ----------------------------------------------------------------------------- scene

@@ -6,7 +6,8 @@ Schema (``schema_version`` 1), times in seconds from the first frame:
 * ``reps``: completed full reps; ``rep_times``: [[start, end], ...] where a rep starts when
   the body leaves rest and ends when it is back at rest
 * ``partial_reps``: [[start, end], ...] movements that never reached the top (not in ``reps``)
-* ``holds``: [[start, end], ...] time held in the top position (not counted in ``reps``)
+* ``holds``: [[start, end], ...] time held in the top position; the movement into and out
+  of a hold is also a rep (a hip hike held 10 s is a hike)
 * ``faults``: {rule_id: [[start, end], ...]} when each injected fault is present
 * ``seed``, ``config``, ``render`` (body, camera, scene, degradation), ``script`` params
 * ``landmarks_2d``: a few frames of projected BlazePose-equivalent points, {t: {name: [x, y]}}
@@ -71,6 +72,8 @@ def truth_dict(clip: Clip, n_frames: int | None = None) -> dict[str, Any]:
             "fps": cfg.fps,
             "view": cfg.view,
             "side": cfg.side,
+            "variant": cfg.variant,
+            "decoy": cfg.decoy,
             "tempo_used": round(clip.tempo, 3),
         },
         "render": {
@@ -101,6 +104,8 @@ def config_from_truth(d: dict[str, Any]) -> ClipConfig:
         look=c["look"],
         degrade=c["degrade"],
         camera_jitter=c["camera_jitter"],
+        variant=c.get("variant", "floor"),
+        decoy=c.get("decoy"),
     )
 
 
