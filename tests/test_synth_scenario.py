@@ -98,7 +98,6 @@ def test_choosing_a_scenario(args: dict[str, str], stem: str) -> None:
     [
         ("standing_hip_hike", "clean_per_side", "switches side mid-clip"),
         ("glute_bridge", "knee_hidden", "hides landmarks by hand"),
-        ("standing_hip_hike", "hold_with_noise", "is marked xfail"),
     ],
 )
 def test_a_scenario_a_clip_cannot_reproduce_is_refused(exercise: str, name: str, why: str) -> None:

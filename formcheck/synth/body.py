@@ -80,6 +80,9 @@ class BodyParams:
     hair: RGB = (60, 40, 25)
     shoes: RGB = (235, 235, 235)
     long_hair: bool = False
+    #: fixed facet-by-facet colour variation that moves with the body (cloth weave and folds,
+    #: for optical flow to follow); the motion-script clips have it, scenario renders not yet
+    textured: bool = False
 
     def __post_init__(self) -> None:
         if not 1.2 <= self.height_m <= 2.2:
@@ -97,6 +100,7 @@ class BodyParams:
             "hair": list(self.hair),
             "shoes": list(self.shoes),
             "long_hair": self.long_hair,
+            "textured": self.textured,
         }
 
 

@@ -280,7 +280,7 @@ def _camera(cfg: ClipConfig, rng: np.random.Generator, ctx: object, dims: Dims) 
 def _look(look: str, floor: bool, rng: np.random.Generator) -> tuple[BodyParams, Scene]:
     """Body and room for ``look``; a floor exercise usually gets a mat."""
     if look == "default":
-        body = BodyParams()
+        body = BodyParams(textured=True)
         scene = Scene(mat=(70, 120, 110) if floor else None)
         return body, scene
 
@@ -297,6 +297,7 @@ def _look(look: str, floor: bool, rng: np.random.Generator) -> tuple[BodyParams,
         hair=pick(HAIRS),
         shoes=pick(SHOES),
         long_hair=bool(rng.uniform() < 0.4),
+        textured=True,
     )
     scene = Scene(
         room=bool(rng.uniform() < 0.75),

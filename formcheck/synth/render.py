@@ -128,9 +128,12 @@ class _Facets:
         self.n += len(v)
 
 
-def _textured(color: RGB, n: int, salt: int) -> Vec:
-    """``n`` facet colours: ``color`` varied by a fixed pseudo-random amount per facet index,
-    partly in proportion (``TEXTURE``) and partly added (so dark cloth has texture too)."""
+def _textured(color: RGB, n: int, salt: int, on: bool = True) -> Vec:
+    """``n`` facet colours: ``color`` varied by a fixed pseudo-random amount per facet
+    index, partly in proportion (``TEXTURE``) and partly added (so dark cloth has texture
+    too); plain when not ``on`` (``BodyParams.textured``)."""
+    if not on:
+        return np.tile(np.asarray(color, dtype=np.float64), (n, 1))
     i = np.arange(n, dtype=np.int64) + 7919 * salt
     h = (i * 2654435761 + 12345) % 4294967296
     h = (h ^ (h >> 13)) * 1274126177 % 4294967296
@@ -150,14 +153,14 @@ def _tessellate(shapes: list[Shape], body: BodyParams) -> _Facets:
                 nloc = tv[tq].mean(axis=1)
                 cols = np.asarray(head_color(nloc, body), dtype=np.float64)
             else:
-                cols = _textured(s.color, len(tq), 1)
+                cols = _textured(s.color, len(tq), 1, body.textured)
             f.add(v, tq, cols, s.center, s.depth_bias)
         else:
-            _capsule(f, s)
+            _capsule(f, s, body.textured)
     return f
 
 
-def _capsule(f: _Facets, c: Capsule) -> None:
+def _capsule(f: _Facets, c: Capsule, textured: bool = True) -> None:
     axis_v = c.b - c.a
     length = float(np.linalg.norm(axis_v))
     if length < 1e-6:
@@ -172,10 +175,10 @@ def _capsule(f: _Facets, c: Capsule) -> None:
     rings = [c.a + axis_v * t + ring * (c.ra + (c.rb - c.ra) * t) for t in ts]
     v = np.concatenate(rings)
     tube_q = _ring_quads(len(ts), _N_RING, 0)
-    f.add(v, tube_q, _textured(c.color, len(tube_q), 2), (c.a + c.b) / 2, c.depth_bias)
+    f.add(v, tube_q, _textured(c.color, len(tube_q), 2, textured), (c.a + c.b) / 2, c.depth_bias)
     tv, tq = _SPHERE
     for k, (p, r) in enumerate(((c.a, c.ra), (c.b, c.rb))):
-        f.add(p + tv * r, tq, _textured(c.color, len(tq), 3 + k), p, c.depth_bias)
+        f.add(p + tv * r, tq, _textured(c.color, len(tq), 3 + k, textured), p, c.depth_bias)
 
 
 # ----------------------------------------------------------------------------- scene

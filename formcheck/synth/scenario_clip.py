@@ -305,6 +305,9 @@ def plan_scenario(
     rng = np.random.default_rng(seed)
     look_rng, cam_rng, deg_rng = (np.random.default_rng(s) for s in rng.integers(0, 2**31, size=3))
     body, scene = _look(look, sc.figure.posture != "standing", look_rng)
+    # Plain cloth: textured stills flipped MediaPipe's start-posture reading on 2 of the 22
+    # library positions (kihara hamstring, pelvic tilt), so scenario renders stay as they were.
+    body = replace(body, textured=False)
     dims = Dims.of(body)
     figure = fig.Figure(
         sc.figure.posture, anchor=sc.figure.anchor, pivot=sc.figure.pivot, dims=figure_dims(dims)
