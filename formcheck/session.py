@@ -525,6 +525,7 @@ class ExerciseSession:
 
     def _drop_movement(self, t_s: float) -> list[Event]:
         """Forget movement under way (a cut, or the person left the start posture)."""
+        self._lost_since = None
         s = self._set
         events: list[Event] = []
         # A hold-only exercise (a plank) is back in position the moment the gate reopens
