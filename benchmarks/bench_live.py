@@ -6,7 +6,7 @@ annotated ``av.VideoFrame`` out) with the real MediaPipe model, and reports the
 median and p95 time per frame, split into pose estimation and the rest
 (frame conversion, session step, drawing). The budget for 30 fps input is 33.3 ms.
 
-    python benchmarks/bench_live.py [clip.mp4] [--frames N]
+    python benchmarks/bench_live.py [clip.mp4] [--exercise ID] [--side S] [--frames N]
 """
 
 from __future__ import annotations
@@ -69,6 +69,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("clip", nargs="?", default=str(DEFAULT_CLIP))
     ap.add_argument("--exercise", default="glute_bridge")
+    ap.add_argument("--side", default=None, help="working side, for exercises done per side")
     ap.add_argument("--frames", type=int, default=600, help="frames to time (the clip loops)")
     ap.add_argument("--warmup", type=int, default=15)
     args = ap.parse_args()
@@ -84,7 +85,7 @@ def main() -> None:
         raise SystemExit(f"no frames in {args.clip}")
 
     est = TimedEstimator(create_estimator())
-    coach = LiveCoach(get_spec(args.exercise), estimator_factory=lambda: est)
+    coach = LiveCoach(get_spec(args.exercise), side=args.side, estimator_factory=lambda: est)
     coach.warm_up()
     total_ms: list[float] = []
     step = RTP_RATE // 30
