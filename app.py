@@ -11,6 +11,8 @@ and formcheck/ui_helpers.py; the engine in formcheck/.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from formcheck.app import library_page, live_page, review_page, widgets
@@ -44,7 +46,9 @@ def _use_starlette_media_handling() -> None:
 
 
 _use_starlette_media_handling()
-st.set_page_config(page_title="formcheck", page_icon="🧘", layout="wide")
+# A local icon: an emoji icon is fetched from a CDN by the browser, and 500'd on first load.
+ICON = Path(__file__).resolve().parent / "formcheck" / "app" / "icon.png"
+st.set_page_config(page_title="formcheck", page_icon=str(ICON), layout="wide")
 st.markdown(widgets.CSS, unsafe_allow_html=True)
 
 widgets.PAGES.update(

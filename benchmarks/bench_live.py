@@ -1,10 +1,11 @@
 """How long the live frame callback takes per frame (prints numbers; asserts nothing).
 
-Feeds a sample clip's frames, at 640x480, through ``LiveCoach.on_frame`` exactly as
+Feeds a sample clip's frames, at 640x480, through ``LiveRoutine.on_frame`` (the live
+page's coach: the exercise's whole prescription, camera check, sets, rests, voice) exactly as
 streamlit-webrtc does (an ``av.VideoFrame`` with a 90 kHz RTP clock in, an
 annotated ``av.VideoFrame`` out) with the real MediaPipe model, and reports the
 median and p95 time per frame, split into pose estimation and the rest
-(frame conversion, session step, drawing). The budget for 30 fps input is 33.3 ms.
+(frame conversion, coach step, drawing). The budget for 30 fps input is 33.3 ms.
 
     python benchmarks/bench_live.py [clip.mp4] [--exercise ID] [--side S] [--frames N]
 """
@@ -27,8 +28,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from formcheck.live import LiveCoach  # noqa: E402
+from formcheck.live import LiveRoutine  # noqa: E402
 from formcheck.pose import create_estimator  # noqa: E402
+from formcheck.routine import single  # noqa: E402
 from formcheck.spec import get_spec  # noqa: E402
 from formcheck.video import open_video  # noqa: E402
 
@@ -85,7 +87,8 @@ def main() -> None:
         raise SystemExit(f"no frames in {args.clip}")
 
     est = TimedEstimator(create_estimator())
-    coach = LiveCoach(get_spec(args.exercise), side=args.side, estimator_factory=lambda: est)
+    routine = single(get_spec(args.exercise), args.side)
+    coach = LiveRoutine(routine, estimator_factory=lambda: est)
     coach.warm_up()
     total_ms: list[float] = []
     step = RTP_RATE // 30
@@ -99,7 +102,8 @@ def main() -> None:
         assert out.width == 640 and out.height == 480
         if i >= args.warmup:
             total_ms.append(dt)
-    record = coach.finish()
+    coach.finish()
+    records = coach.records
     pose_ms = est.ms[args.warmup :]
     rest_ms = [t - p for t, p in zip(total_ms, pose_ms, strict=True)]
 
@@ -117,7 +121,7 @@ def main() -> None:
         f"{pct(pose_ms, 95):.1f} ms"
     )
     print(
-        f"  the rest (convert, session step, draw): median {statistics.median(rest_ms):.1f} ms, "
+        f"  the rest (convert, coach step, draw): median {statistics.median(rest_ms):.1f} ms, "
         f"p95 {pct(rest_ms, 95):.1f} ms"
     )
     print(
@@ -130,7 +134,8 @@ def main() -> None:
         f" (median {'<=' if med <= BUDGET_MS else '>'} {BUDGET_MS:.1f} ms, "
         f"p95 {'<=' if p95 <= BUDGET_MS else '>'} {BUDGET_MS:.1f} ms)"
     )
-    print(f"reps counted over {args.frames + args.warmup} frames: {record.reps}")
+    sets = ", ".join(f"set {r.meta.get('set_no')}: {r.reps} reps" for r in records)
+    print(f"counted over {args.frames + args.warmup} frames: {sets or 'no set began'}")
 
 
 if __name__ == "__main__":

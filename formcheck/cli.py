@@ -1,4 +1,5 @@
-"""The ``formcheck`` command line: review, exercises, check-spec, synth.
+"""The ``formcheck`` command line: review, exercises, timer, routines, check-spec,
+check-routine, synth.
 
 Errors a user can cause (a bad clip, an unknown exercise, a malformed spec, a
 missing model) print one line and exit non-zero; ``--debug`` shows the
@@ -248,6 +249,62 @@ def _cmd_check_spec(args: argparse.Namespace) -> int:
     return EXIT_ERROR if failed else 0
 
 
+def _cmd_routines(args: argparse.Namespace) -> int:
+    """List the shipped routines, or print one's plan (with ``ID`` or a file)."""
+    from formcheck.app.coach_view import plan_lines
+    from formcheck.routine import clock, load_routine, load_routines
+    from formcheck.spec import SPEC_DIR, load_specs
+
+    specs = load_specs(args.specs or SPEC_DIR)
+    if args.routine is None:
+        for r in load_routines(specs).values():
+            print(f"{r.id:<10} {r.name} (about {clock(r.estimated_s())}): {r.description}")
+        return 0
+    shipped = load_routines(specs)
+    if args.routine in shipped:
+        routine = shipped[args.routine]
+    elif args.routine.endswith(".toml"):
+        routine = load_routine(args.routine, specs)
+    else:
+        raise FormcheckError(
+            f"{args.routine!r} is not a routine; shipped: {', '.join(shipped)} "
+            "(or give a .toml file)"
+        )
+    print(f"{routine.name} (about {clock(routine.estimated_s())})")
+    if routine.description:
+        print(routine.description)
+    for line, item in zip(plan_lines(routine), routine.items, strict=True):
+        print(f"  {line}" + (f"  ({item.note})" if item.note else ""))
+    print(
+        f"Rests: {routine.rest_s:g} s between sets, {routine.switch_s:g} s to switch sides, "
+        f"{routine.change_s:g} s before the next exercise."
+    )
+    return 0
+
+
+def _cmd_check_routine(args: argparse.Namespace) -> int:
+    """Check every routine file; each gets "ok" (stdout) or its one-line error (stderr)."""
+    from formcheck.routine import clock, load_routine
+    from formcheck.spec import SPEC_DIR, load_specs
+
+    specs = load_specs(args.specs or SPEC_DIR)
+    failed = 0
+    for f in args.files:
+        try:
+            r = load_routine(f, specs)
+        except FormcheckError as err:
+            if args.debug:
+                raise
+            failed += 1
+            print(f"formcheck: error: {err}", file=sys.stderr)
+            continue
+        print(f"{f}: ok ({r.id}: {len(r.items)} exercises, about {clock(r.estimated_s())})")
+    if len(args.files) > 1:
+        n = len(args.files)
+        print(f"checked {n} routine files: {n - failed} ok, {failed} failed")
+    return EXIT_ERROR if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="formcheck",
@@ -272,6 +329,14 @@ def build_parser() -> argparse.ArgumentParser:
         "check-spec", help="validate exercise spec files (all of them; exit 2 if any fails)"
     )
     p.add_argument("files", nargs="+", metavar="FILE")
+    p = sub.add_parser("routines", help="list the routines, or print one's plan")
+    p.add_argument("routine", nargs="?", help="a routine id (daily, strength...) or a .toml file")
+    p.add_argument("--specs", metavar="DIR", help="directory of exercise specs")
+    p = sub.add_parser(
+        "check-routine", help="validate routine files (all of them; exit 2 if any fails)"
+    )
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--specs", metavar="DIR", help="directory of exercise specs")
     try:
         from formcheck.synth.cli import add_parser as add_synth
     except ImportError:  # the synthetic-video renderer is optional
@@ -309,6 +374,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "exercises": _cmd_exercises,
         "check-spec": _cmd_check_spec,
         "timer": _cmd_timer,
+        "routines": _cmd_routines,
+        "check-routine": _cmd_check_routine,
         "synth": _synth_run,
     }
     try:

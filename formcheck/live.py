@@ -24,13 +24,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from formcheck.coaching import CoachFrame, CoachPhase, RoutineCoach
 from formcheck.errors import CameraError, FormcheckError
 from formcheck.landmarks import PoseFrame
-from formcheck.pose.tracking import tracker_for
+from formcheck.pose.tracking import PointTracker, tracker_for
 from formcheck.record import SessionRecord
 from formcheck.results import FaultRaised, FrameResult
+from formcheck.routine import Routine
 from formcheck.session import ExerciseSession
 from formcheck.spec import ExerciseSpec
+from formcheck.voice import Utterance, VoiceCues
 
 if TYPE_CHECKING:
     import av
@@ -91,11 +94,12 @@ class LiveCoach:
     ) -> None:
         self.spec = spec
         self.session = ExerciseSession(spec, side=side)
+        self.tracker: PointTracker | None
         self.tracker = tracker_for(spec.tracked_landmarks)  # optical flow, if the spec uses it
         self.side = self.session.side
         #: the report: a fold of every result this coach's session returned
         self.record = SessionRecord(spec)
-        self.results: queue.Queue[FrameResult] = queue.Queue(maxsize=queue_size)
+        self.results: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
         self.annotate = annotate
         self._factory = estimator_factory or _default_factory
         self._estimator: PoseEstimator | None = None
@@ -177,10 +181,10 @@ class LiveCoach:
             try:
                 est = self._ensure_estimator()
                 pose: PoseFrame | None = est.estimate(image_bgr, t)
-                if self.tracker is not None:
-                    pose = self.tracker.update(image_bgr, pose)
-                result = self.session.step(pose, t)
-                self.record.consume(result)
+                tracker = self._tracker()
+                if tracker is not None:
+                    pose = tracker.update(image_bgr, pose)
+                result = self._analyse(pose, t)
             except FormcheckError as err:
                 self._note_error(str(err))
                 return image_bgr
@@ -194,6 +198,15 @@ class LiveCoach:
         if not self.annotate:
             return image_bgr
         return self._draw(image_bgr, pose, result)
+
+    def _tracker(self) -> PointTracker | None:
+        return self.tracker
+
+    def _analyse(self, pose: PoseFrame | None, t: float) -> Any:
+        """Step the engine with one pose; what the page is handed (a FrameResult here)."""
+        result = self.session.step(pose, t)
+        self.record.consume(result)
+        return result
 
     def on_frame(self, frame: av.VideoFrame) -> av.VideoFrame:
         """The ``video_frame_callback`` for streamlit-webrtc."""
@@ -209,7 +222,7 @@ class LiveCoach:
             return frame
         return _av.VideoFrame.from_ndarray(out, format="bgr24")
 
-    def _draw(self, image: ImageBGR, pose: PoseFrame | None, result: FrameResult) -> ImageBGR:
+    def _draw(self, image: ImageBGR, pose: PoseFrame | None, result: Any) -> ImageBGR:
         from formcheck.render import annotate
 
         try:
@@ -231,7 +244,7 @@ class LiveCoach:
         self.errors += 1
         self.error = message
 
-    def _publish(self, result: FrameResult) -> None:
+    def _publish(self, result: Any) -> None:
         while True:
             try:
                 self.results.put_nowait(result)
@@ -244,9 +257,9 @@ class LiveCoach:
 
     # -- page side --------------------------------------------------------------
 
-    def drain(self) -> list[FrameResult]:
+    def drain(self) -> list[Any]:
         """All results published since the last call, oldest first."""
-        out: list[FrameResult] = []
+        out: list[Any] = []
         while True:
             try:
                 out.append(self.results.get_nowait())
@@ -304,6 +317,132 @@ class LiveCoach:
                 self._publish(self._final)
         self.close()
         return self.record
+
+
+class LiveRoutine(LiveCoach):
+    """Live coaching of a whole routine (or one exercise's prescription): camera check,
+    3-2-1, each set to its target, rests, sides and the next exercise
+    (:class:`~formcheck.coaching.RoutineCoach`), with spoken cues
+    (:class:`~formcheck.voice.VoiceCues`).
+
+    The worker thread publishes a :class:`~formcheck.coaching.CoachFrame` per frame and
+    queues what to say; the page drains both. ``records`` holds every set's report.
+    """
+
+    def __init__(
+        self,
+        routine: Routine,
+        estimator_factory: EstimatorFactory | None = None,
+        queue_size: int = QUEUE_SIZE,
+        annotate: bool = True,
+        ready_s: float | None = None,
+    ) -> None:
+        first = routine.items[0]
+        super().__init__(first.spec, first.sides[0], estimator_factory, queue_size, annotate)
+        self.routine = routine
+        self.coach = RoutineCoach(routine, ready_s=ready_s)
+        self.voice = VoiceCues()
+        self.said: queue.Queue[Utterance] = queue.Queue(maxsize=64)
+        self._trackers: dict[str, PointTracker | None] = {}
+        self._last_frame: CoachFrame | None = None
+
+    @property
+    def records(self) -> list[SessionRecord]:
+        with self._lock:
+            return list(self.coach.records)
+
+    def _tracker(self) -> PointTracker | None:
+        spec = self.coach.current_spec()
+        if spec.id not in self._trackers:
+            self._trackers[spec.id] = tracker_for(spec.tracked_landmarks)
+        return self._trackers[spec.id]
+
+    def _analyse(self, pose: PoseFrame | None, t: float) -> Any:
+        frame = self.coach.step(pose, t)
+        self._say(frame)
+        self._last_frame = frame
+        return frame
+
+    def _say(self, frame: CoachFrame) -> None:
+        for u in self.voice.consume(frame):
+            try:
+                self.said.put_nowait(u)
+            except queue.Full:  # nobody is draining (the page is gone): drop the oldest
+                try:
+                    self.said.get_nowait()
+                except queue.Empty:
+                    pass
+                self.said.put_nowait(u)
+
+    def utterances(self) -> list[Utterance]:
+        """Lines to speak since the last call, oldest first (the page sends them on)."""
+        out: list[Utterance] = []
+        while True:
+            try:
+                out.append(self.said.get_nowait())
+            except queue.Empty:
+                return out
+
+    def _draw(self, image: ImageBGR, pose: PoseFrame | None, result: Any) -> ImageBGR:
+        from formcheck.render import annotate, annotate_coach
+
+        frame: CoachFrame = result
+        try:
+            if frame.result is not None and frame.phase == CoachPhase.ACTIVE:
+                spec = self.coach.current_spec()
+                return annotate(
+                    image,
+                    pose,
+                    frame.result,
+                    reps_target=frame.target if frame.target_label == "reps" else None,
+                    hold_target_s=frame.hold_target_s,
+                    count_label=spec.count_label,
+                    compact=True,
+                )
+            return annotate_coach(image, pose, frame)
+        except Exception as err:
+            log.exception("drawing failed")
+            self._note_error(f"drawing failed: {err}")
+            return image
+
+    def _control(self, action: Callable[[], None]) -> None:
+        with self._lock:
+            action()
+            snap = self.coach.snapshot()
+            self._say(snap)
+            self._last_frame = snap
+        self._publish(snap)
+
+    def skip(self) -> None:
+        """Skip the rest of the current exercise."""
+        self._control(lambda: self.coach.skip(self.last_t))
+
+    def next_step(self) -> None:
+        """End the current set or rest now and go on."""
+        self._control(lambda: self.coach.next_step(self.last_t))
+
+    def finish(self) -> SessionRecord:
+        """End the routine now; every set so far is kept (:attr:`records`). Returns the
+        last set's record."""
+        return self._end(lambda: self.coach.finish(self.last_t))
+
+    def stop(self, reason: str) -> SessionRecord:
+        """Stopped for ``reason`` (pain): the set under way records it; nothing more is
+        asked. Returns that set's record."""
+        return self._end(lambda: self.coach.stop(reason, self.last_t))
+
+    def _end(self, action: Callable[[], None]) -> SessionRecord:
+        if not self.finished:
+            self._control(action)
+            with self._lock:
+                self._final = self.session.finish(self.last_t)  # marks this coach finished
+        self.close()
+        records = self.records
+        return records[-1] if records else self.record
+
+    @property
+    def last_frame(self) -> CoachFrame | None:
+        return self._last_frame
 
 
 def snapshot(coach: LiveCoach) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from formcheck.coaching import CoachFrame
 from formcheck.landmarks import POSE_CONNECTIONS, Landmark, PoseFrame
 from formcheck.results import FrameResult, Phase
 
@@ -35,6 +36,8 @@ OK_COLOUR: Colour = (60, 150, 40)  # green banner
 FAULT_COLOUR: Colour = (0, 150, 235)  # amber banner
 GREY_COLOUR: Colour = (110, 110, 110)
 PANEL_ALPHA = 0.6
+#: The live overlay's smallest text scale (640x360 and 640x480 frames shown large).
+COMPACT_FLOOR = 0.75
 
 _FACE = {Landmark(i) for i in range(1, 11)}
 
@@ -69,12 +72,12 @@ class _Style:
     radius: int  # joint radius
 
     @staticmethod
-    def for_size(w: int, h: int) -> _Style:
+    def for_size(w: int, h: int, floor: float = 0.45) -> _Style:
         # Landscape: 1.0 at 720 px high (480p -> 0.67). Portrait frames are
         # shown scaled down to fit a screen's height, so their text is larger
         # for the width: 1080x1920 -> 1.9, 480x854 -> 0.86.
         s = h / 720.0 if w >= h else w / 560.0
-        s = max(0.45, s)
+        s = max(floor, s)
         return _Style(
             scale=0.8 * s,
             thick=max(1, round(2 * s)),
@@ -144,11 +147,19 @@ def _wrap(text: str, max_w: int, scale: float, thick: int) -> list[str]:
     return lines or [""]
 
 
-def _darken(img: ImageBGR, y0: int, y1: int, colour: Colour, alpha: float) -> None:
-    """Blend rows ``y0:y1`` toward ``colour`` in place."""
+def _darken(
+    img: ImageBGR,
+    y0: int,
+    y1: int,
+    colour: Colour,
+    alpha: float,
+    x0: int = 0,
+    x1: int | None = None,
+) -> None:
+    """Blend rows ``y0:y1`` (columns ``x0:x1``, default all) toward ``colour`` in place."""
     if y1 <= y0:
         return
-    region = img[y0:y1]
+    region = img[y0:y1, x0:x1]
     solid = np.empty_like(region)
     solid[:] = colour
     cv2.addWeighted(region, 1 - alpha, solid, alpha, 0, dst=region)
@@ -249,7 +260,7 @@ def _banner(result: FrameResult | None) -> tuple[str, Colour] | None:
         return text, FAULT_COLOUR
     if not result.person:
         return "No person in view", GREY_COLOUR
-    if result.phase == Phase.UNKNOWN:
+    if result.phase == Phase.UNKNOWN or not result.assessed:
         return "Getting ready", GREY_COLOUR
     return "Good form", OK_COLOUR
 
@@ -286,6 +297,7 @@ def annotate(
     hold_target_s: float | None = None,
     key_landmark: Landmark | None = None,
     count_label: str = "Reps",
+    compact: bool = False,
 ) -> ImageBGR:
     """Return a copy of ``image_bgr`` with the skeleton, a status panel and the cue banner.
 
@@ -299,12 +311,15 @@ def annotate(
         hold_target_s: shows ``Hold 7.5 / 10 s`` (only when given).
         key_landmark: when given with a pose and a key value, the value is also
             written next to this joint (e.g. the hip for ``hip_extension``).
+        compact: the live view's overlay: larger text on small frames, and the panel
+            and banner only as wide as their text (the clip's own captions stay visible;
+            the page shows the big numbers).
     """
     if image_bgr.ndim != 3 or image_bgr.shape[2] != 3:
         raise ValueError(f"expected an (H, W, 3) BGR image, got shape {image_bgr.shape}")
     out: ImageBGR = np.array(image_bgr, dtype=np.uint8, copy=True)
     h, w = out.shape[:2]
-    st = _Style.for_size(w, h)
+    st = _Style.for_size(w, h, COMPACT_FLOOR if compact else 0.45)
 
     if pose is not None:
         _draw_skeleton(out, pose, st)
@@ -357,7 +372,17 @@ def annotate(
         heights = [_text_size("Ag", s, t)[1] for _, s, t, _ in lines]
         line_gap = max(st.pad, round(0.5 * max(heights)))  # room for descenders
         panel_h = st.pad + sum(hh + line_gap for hh in heights)
-        _darken(out, 0, min(h, panel_h), (0, 0, 0), PANEL_ALPHA)
+        panel_w = w
+        if compact:
+            panel_w = min(
+                w,
+                2 * st.pad
+                + max(
+                    sum(_text_size(i, s, t)[0] for i in items) + gap * (len(items) - 1)
+                    for items, s, t, _ in lines
+                ),
+            )
+        _darken(out, 0, min(h, panel_h), (0, 0, 0), PANEL_ALPHA, x1=panel_w)
         y = st.pad
         for (items, s, t, colour), hh in zip(lines, heights, strict=True):
             y += hh
@@ -377,11 +402,55 @@ def annotate(
         b_lines = _wrap(_clean(text), max_w, b_scale, b_thick)
         bh = _text_size("Ag", b_scale, b_thick)[1]
         banner_h = st.pad + len(b_lines) * (bh + st.pad)
-        _darken(out, y, min(h, y + banner_h), colour, 0.85)
+        x0, x1 = 0, w
+        if compact:
+            bw = max(_text_size(line, b_scale, b_thick)[0] for line in b_lines) + 2 * st.pad
+            x0, x1 = 0, min(w, bw)
+        _darken(out, y, min(h, y + banner_h), colour, 0.85, x0=x0, x1=x1)
         by = y + st.pad // 2
         for line in b_lines:
             by += bh + st.pad // 2
             tw = _text_size(line, b_scale, b_thick)[0]
-            _put_text(out, line, ((w - tw) // 2, by), b_scale, b_thick, WHITE)
+            x = st.pad if compact else (w - tw) // 2
+            _put_text(out, line, (x, by), b_scale, b_thick, WHITE)
             by += st.pad // 2
+    return out
+
+
+def annotate_coach(image_bgr: ImageBGR, pose: PoseFrame | None, frame: CoachFrame) -> ImageBGR:
+    """The live view between counted sets: the skeleton and one box with what is under
+    way (what to fix, the 3-2-1, the rest's seconds, the timer, the end)."""
+    out: ImageBGR = np.array(image_bgr, dtype=np.uint8, copy=True)
+    h, w = out.shape[:2]
+    st = _Style.for_size(w, h, COMPACT_FLOOR)
+    if pose is not None:
+        _draw_skeleton(out, pose, st)
+    left = frame.seconds_left
+    if frame.phase == "countdown" and left is not None:
+        text, colour, big = str(max(1, math.ceil(left))), OK_COLOUR, True
+    elif frame.phase == "position":
+        text = frame.problems[0] if frame.problems else "Hold still: checking your position"
+        colour, big = GREY_COLOUR, False
+    elif frame.phase in ("rest", "timer") and left is not None:
+        what = frame.label or "Rest"
+        text, colour, big = f"{what}: {math.ceil(left)} s", OK_COLOUR, False
+    elif frame.phase == "done":
+        text, colour, big = "Routine complete", OK_COLOUR, False
+    elif frame.phase == "stopped":
+        text, colour, big = "Stopped", FAULT_COLOUR, False
+    else:
+        return out
+    scale = st.scale * (4.0 if big else 1.1)
+    thick = max(1, st.thick * (3 if big else 1))
+    lines = _wrap(_clean(text), w - 4 * st.pad, scale, thick)
+    lh = _text_size("Ag", scale, thick)[1]
+    box_h = st.pad + len(lines) * (lh + st.pad)
+    y0 = (h - box_h) // 2 if big else 0
+    _darken(out, y0, min(h, y0 + box_h), colour, 0.8)
+    y = y0 + st.pad // 2
+    for line in lines:
+        y += lh + st.pad // 2
+        tw = _text_size(line, scale, thick)[0]
+        _put_text(out, line, ((w - tw) // 2, y), scale, thick, WHITE)
+        y += st.pad // 2
     return out

@@ -13,6 +13,7 @@ right); per-side sets; and guided timers (nothing checked).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,17 +160,53 @@ def prescription_facts(spec: ExerciseSpec) -> list[tuple[str, str]]:
     return out
 
 
+#: The five source articles (the specs cite them by number), as a user knows them.
+ARTICLES = {
+    "000": "the Ki-Hara stretching routine",
+    "001": "the strength-and-stretch round-up",
+    "002": "the HealthSoul guide",
+    "003": "the physio clinic's stretches",
+    "004": "the DIY back-pain stretch routine",
+}
+_PLAIN = [
+    (re.compile(r"\b[Ss]eeds? (\d{3}) and (\d{3})\b"), lambda m: f"{_art(m[1])} and {_art(m[2])}"),
+    (re.compile(r"\b[Ss]eeds? (\d{3})(?:'s)?\b"), lambda m: _art(m[1])),
+    (re.compile(r"(?<![\d.])(00[0-4])(?![\d.])"), lambda m: _art(m[1])),
+    (
+        re.compile(r"exercise_catalogue\.md(?: section)?(?: [A-D]\b)?"),
+        lambda m: "formcheck's own list",
+    ),
+    (re.compile(r"\bthe seeds\b"), lambda m: "the source articles"),
+    (re.compile(r"\bMediaPipe\b"), lambda m: "the pose model"),
+    (re.compile(r"\b(?:rendered clips|renders)\b"), lambda m: "animated test clips"),
+    (re.compile(r"\brendered\b"), lambda m: "animated"),
+]
+
+
+def _art(number: str) -> str:
+    return ARTICLES.get(number, f"article {number}")
+
+
+def plain_words(text: str) -> str:
+    """A spec's text for a user: article names instead of seed numbers, no library or
+    file names ("MediaPipe", "exercise_catalogue.md", "rendered clips")."""
+    for pattern, repl in _PLAIN:
+        text = pattern.sub(repl, text)
+    return text
+
+
 def prescription_source(spec: ExerciseSpec) -> str:
-    """Where the prescription comes from: ``'seed 001'``, ``'seeds 001 and 003'``, or the
-    spec's own words when they are not seed numbers."""
+    """Where the prescription comes from, in words: ``'the HealthSoul guide'``, ``'the
+    HealthSoul guide and the physio clinic's stretches'``, or the spec's own words."""
     raw = spec.prescription.source.strip()
     parts = [x.strip() for x in raw.replace(";", ",").replace(" and ", ",").split(",")]
     parts = [x for x in parts if x]
     if parts and all(x.isdigit() for x in parts):
-        if len(parts) == 1:
-            return f"seed {parts[0]}"
-        return "seeds " + ", ".join(parts[:-1]) + f" and {parts[-1]}"
-    return raw
+        names = [_art(x) for x in parts]
+        if len(names) == 1:
+            return names[0]
+        return ", ".join(names[:-1]) + f" and {names[-1]}"
+    return plain_words(raw)
 
 
 @dataclass(frozen=True, slots=True)

@@ -340,3 +340,33 @@ def test_exercises_with_a_bad_spec_prints_no_partial_json(tmp_path: Path, capsys
     out, err = capsys.readouterr()
     assert out == ""
     assert err.strip().startswith("formcheck: error: broken.toml: ") and err.count("\n") == 1
+
+
+def test_routines_lists_and_shows_a_plan(capsys):
+    assert main(["routines"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("daily ") and "strength" in out and "stretch" in out
+    assert main(["routines", "daily"]) == 0
+    out = capsys.readouterr().out
+    assert "1. Lying piriformis stretch: 1 hold of 30 s each side" in out
+    assert main(["routines", "nope"]) == EXIT_ERROR
+    assert "'nope' is not a routine; shipped: daily" in capsys.readouterr().err
+
+
+def test_check_routine_checks_every_file(tmp_path: Path, capsys):
+    good = SPEC_DIR / "routines" / "strength.toml"
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        'schema_version = 1\nid = "bad"\nname = "Bad"\n[[exercise]]\nid = "plank"\nsets = 0\n'
+    )
+    missing = tmp_path / "missing.toml"
+    assert main(["check-routine", str(bad), str(good), str(missing)]) == EXIT_ERROR
+    out, err = capsys.readouterr()
+    assert f"{good}: ok (strength: 4 exercises" in out
+    assert "checked 3 routine files: 1 ok, 2 failed" in out
+    lines = err.strip().splitlines()
+    assert (
+        lines[0]
+        == "formcheck: error: bad.toml: exercise[0].sets 0 is out of range; allowed: 1 to 10"
+    )
+    assert "missing.toml" in lines[1] and len(lines) == 2

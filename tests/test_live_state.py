@@ -1,4 +1,5 @@
-"""A browser session's live set (formcheck/app/live_state.py), driven as the live page does."""
+"""A browser session's live routine (formcheck/app/live_state.py and formcheck/live.py's
+LiveRoutine), driven as the live page does, with a scripted estimator as the camera."""
 
 from __future__ import annotations
 
@@ -6,90 +7,158 @@ import numpy as np
 import pytest
 from posekit import lying_side, ramp
 
+from formcheck.app.coach_view import coach_view, plan_lines
 from formcheck.app.live_state import LiveState
+from formcheck.coaching import CoachPhase
 from formcheck.landmarks import PoseFrame
-from formcheck.live import LiveCoach
-from formcheck.spec import ExerciseSpec, get_spec
+from formcheck.live import LiveRoutine
+from formcheck.routine import Routine, apply_prescription, load_routines, single
+from formcheck.spec import get_spec, load_specs
 
 BLACK = np.zeros((480, 640, 3), dtype=np.uint8)
-# Two bridge reps: rest 125 deg, top 172 deg.
-TWO_REPS = [(0, 125), (1, 125), (2, 172), (3, 172), (5, 125), (6, 125), (7, 172), (8, 172)]
-TWO_REPS += [(10, 125), (11, 125)]
+LEAD = [(0, 125), (6, 125)]  # lying still: the camera check and the 3-2-1
+# Bridge reps from 6 s on: rest 125 deg, top 172 deg.
+REPS = [(7, 125), (8, 172), (9, 172), (11, 125), (12, 125), (13, 172), (14, 172), (16, 125)]
+REPS += [(17, 125), (18, 172), (19, 172), (21, 125), (30, 125)]
 
 
 class Bridging:
     """An estimator whose hip angle follows keyframes of set time."""
 
-    def __init__(self) -> None:
-        self.kt = [k[0] for k in TWO_REPS]
-        self.kv = [k[1] for k in TWO_REPS]
+    def __init__(self, keys: list[tuple[float, float]]) -> None:
+        self.kt = [k[0] for k in keys]
+        self.kv = [k[1] for k in keys]
 
     def estimate(self, image_bgr: np.ndarray, t_s: float) -> PoseFrame | None:
         return lying_side(t_s, float(np.interp(t_s, self.kt, self.kv)))
 
 
-def factory(made: list[LiveCoach]):
-    def make(spec: ExerciseSpec, side: str | None) -> LiveCoach:
-        coach = LiveCoach(spec, side, estimator_factory=Bridging, annotate=False)
+def factory(made: list[LiveRoutine], keys=LEAD + REPS):
+    def make(routine: Routine) -> LiveRoutine:
+        coach = LiveRoutine(routine, estimator_factory=lambda: Bridging(keys), annotate=False)
         made.append(coach)
         return coach
 
     return make
 
 
-def play(state: LiveState, seconds: float | None = None) -> None:
+def bridge_routine(reps: int = 2, sets: int = 2) -> Routine:
+    return single(apply_prescription(get_spec("glute_bridge"), reps=reps, sets=sets))
+
+
+def play(state: LiveState, until: float = 30.0, start: float = 0.0) -> None:
     assert state.coach is not None
-    for t, _ in ramp(TWO_REPS, 30.0):
-        if seconds is not None and t > seconds:
-            return
-        state.coach.process(BLACK, t)
+    for t, _ in ramp(LEAD + REPS, 30.0):
+        if start <= t <= until:
+            state.coach.process(BLACK, t)
 
 
-def test_a_set_from_start_to_summary() -> None:
-    made: list[LiveCoach] = []
+def test_a_routine_from_start_to_summary() -> None:
+    made: list[LiveRoutine] = []
     state = LiveState(coach_factory=factory(made))
-    bridge = get_spec("glute_bridge")
-    assert state.ready_coach(bridge, None, playing=False) is True
-    assert state.current_status().reps_text == "Reps 0 / 10"
-    assert state.ready_coach(bridge, None, playing=False) is False  # the same coach
+    routine = bridge_routine(reps=2, sets=1)
+    state.select("bridge")
+    assert state.ready_coach(routine, playing=False) is True
+    assert coach_view(state.frame, playing=False).message == "Press Start to begin"
+    assert state.ready_coach(routine, playing=False) is False  # the same coach
     play(state)
-    status = state.refresh()
-    assert status.reps == 2 and status.reps_text == "Reps 2 / 10"
-    state.end_set()
-    assert state.stop_stream is True
-    assert state.last_record is not None and state.last_record.reps == 2
-    # The stream is off again: a fresh coach for the next set; the summary stays.
-    assert state.ready_coach(bridge, None, playing=False) is True
-    assert len(made) == 2 and state.current_status().reps == 0
-    assert state.last_record.reps == 2
+    frame = state.refresh()
+    assert frame is not None and frame.phase == CoachPhase.DONE
+    view = coach_view(frame, playing=True)
+    assert (view.count, view.count_label) == ("2 / 2", "reps")
+    assert view.message == "Routine complete. Well done!"
+    said = [u.text for _, u in state.speech]
+    assert said[-1] == "2. Set done. Routine complete. Well done"
+    # the routine played to its end: kept like End does
+    assert state.finished is not None and state.finished.records[0].reps >= 2
+    assert state.finished.rows[0]["set"] == "1 of 1" and state.finished.stopped is None
+    # the stream is off again: a fresh coach for the next run; the summary stays
+    assert state.ready_coach(routine, playing=False) is True
+    assert len(made) == 2 and state.finished.records[0].reps >= 2
 
 
-def test_changing_exercise_keeps_the_set_so_far() -> None:
-    made: list[LiveCoach] = []
-    state = LiveState(coach_factory=factory(made))
-    bridge, hike = get_spec("glute_bridge"), get_spec("standing_hip_hike")
-    state.ready_coach(bridge, None, playing=False)
-    play(state, seconds=6.0)  # one rep
-    assert state.select(hike, "left") is True
-    assert state.coach is None and state.key == ("standing_hip_hike", "left")
-    assert state.last_record is not None and state.last_record.reps == 1
-    assert state.select(hike, "left") is False
-    state.ready_coach(hike, "left", playing=False)
-    assert made[-1].side == "left"
-    # A coach that saw no frames leaves no record behind.
-    state.select(hike, "right")
-    assert state.last_record.spec.id == "glute_bridge"
-
-
-def test_stop_for_pain_is_recorded() -> None:
+def test_the_panel_follows_the_routine_phase_by_phase() -> None:
     state = LiveState(coach_factory=factory([]))
-    state.ready_coach(get_spec("glute_bridge"), None, playing=True)
-    play(state, seconds=3.0)
-    state.end_set("pain increased")
-    assert state.last_record is not None
-    assert state.last_record.summary()["stopped"]["reason"] == "pain increased"
-    # While the stream is still playing, the finished coach stays (it passes frames through).
-    assert state.ready_coach(get_spec("glute_bridge"), None, playing=True) is False
+    state.ready_coach(bridge_routine(reps=2, sets=2), playing=True)
+    seen = {}
+    assert state.coach is not None
+    for t, _ in ramp(LEAD + REPS, 30.0):
+        state.coach.process(BLACK, t)
+        frame = state.refresh()
+        if frame is not None:
+            seen.setdefault(frame.phase, coach_view(frame, True))
+    assert seen[CoachPhase.POSITION].count_label == "get in position"
+    assert seen[CoachPhase.COUNTDOWN].count == "3"
+    assert seen[CoachPhase.ACTIVE].count == "0 / 2"
+    assert seen[CoachPhase.ACTIVE].where == "Glute bridge · set 1 of 2"
+    rest = seen[CoachPhase.REST]
+    assert rest.count == "0:30" and rest.message.startswith("Set done (2 / 2 reps). Rest.")
+
+
+def test_stop_for_pain_is_recorded_and_nothing_more_is_asked() -> None:
+    state = LiveState(coach_factory=factory([]))
+    state.ready_coach(bridge_routine(reps=10), playing=True)
+    play(state, until=10.0)  # one rep into set 1
+    state.end("pain increased")
+    assert state.stop_stream is True and state.finished is not None
+    assert state.finished.stopped == "pain increased"
+    record = state.finished.records[0]
+    assert record.summary()["stopped"]["reason"] == "pain increased"
+    assert [u.text for _, u in state.speech][-1] == "Stopped. Rest, and take care"
+    # frames after the stop change nothing
+    assert state.coach is not None and state.coach.finished
+    play(state, start=10.1)
+    assert state.finished.records[0].reps == record.reps
+
+
+def test_skip_and_next_move_on() -> None:
+    specs = load_specs()
+    routine = load_routines(specs)["strength"]
+    state = LiveState(coach_factory=factory([]))
+    state.ready_coach(routine, playing=True)
+    play(state, until=10.0)
+    state.refresh()
+    state.skip()
+    frame = state.refresh()
+    assert frame is not None and frame.exercise == "standing_hip_hike"
+    assert frame.phase == CoachPhase.REST
+    state.next_step()  # end the change-over rest now
+    frame = state.refresh()
+    assert frame is not None and frame.phase == CoachPhase.POSITION
+
+
+def test_changing_routine_keeps_the_one_under_way() -> None:
+    state = LiveState(coach_factory=factory([]))
+    state.select("a")
+    state.ready_coach(bridge_routine(), playing=False)
+    play(state, until=10.0)
+    assert state.select("b") is True and state.coach is None
+    assert state.finished is not None and state.finished.records
+    assert state.select("b") is False
+    # a coach that saw no frames leaves nothing behind
+    state.ready_coach(bridge_routine(), playing=False)
+    before = state.finished
+    state.select("c")
+    assert state.finished is before
+
+
+def test_pain_scores_before_and_after_are_kept() -> None:
+    state = LiveState(coach_factory=factory([]))
+    state.pain_before = 4
+    state.ready_coach(bridge_routine(reps=2, sets=1), playing=True)
+    play(state)
+    state.refresh()
+    state.set_pain_after(2)
+    assert state.finished is not None
+    assert (state.finished.pain_before, state.finished.pain_after) == (4, 2)
+
+
+def test_the_plan_in_words() -> None:
+    daily = load_routines(load_specs())["daily"]
+    lines = plan_lines(daily)
+    assert lines[0] == "1. Lying piriformis stretch: 1 hold of 30 s each side"
+    assert any("timer" in line for line in lines)
+    assert plan_lines(bridge_routine(reps=10, sets=2)) == ["1. Glute bridge: 2 sets of 10 reps"]
 
 
 def test_refresh_needs_a_coach() -> None:

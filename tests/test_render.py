@@ -113,7 +113,9 @@ def _banner_colour(out: np.ndarray, img: np.ndarray) -> np.ndarray:
 @pytest.mark.parametrize(
     ("kw", "colour"),
     [
-        ({}, OK_COLOUR),
+        ({"assessed": True}, OK_COLOUR),
+        # never "Good form" over a frame that was not judged (a title card, a wrong view)
+        ({}, GREY_COLOUR),
         ({"faults": ("hips_level",), "cue": "Keep your hips level"}, FAULT_COLOUR),
         ({"cannot_assess": "left knee is not visible", "phase": Phase.UNKNOWN}, GREY_COLOUR),
     ],
@@ -164,3 +166,44 @@ def test_the_banner_says_cannot_assess_once(message: str, banner: str | None) ->
 
     got = _banner(_result(cannot_assess=message))
     assert got is not None and got[0] == (banner or message)
+
+
+@pytest.mark.parametrize("size", [(640, 360), (640, 480), (1280, 720)])
+def test_the_live_overlay_is_readable_and_leaves_the_clip_visible(size: tuple[int, int]) -> None:
+    """The compact overlay: text at least ~2.5% of the frame's height even on 640x360, and
+    the panel and banner only as wide as their text (captions elsewhere stay visible)."""
+    w, h = size
+    img = np.full((h, w, 3), 128, np.uint8)
+    out = annotate(img, None, _result(assessed=True), reps_target=10, compact=True)
+    changed = np.any(out != img, axis=2)
+    rows = np.nonzero(changed.any(axis=1))[0]
+    cols = np.nonzero(changed.any(axis=0))[0]
+    assert cols.max() < 0.8 * w  # not the full width
+    assert rows.max() < 0.35 * h  # the bottom of the clip (its captions) untouched
+    big = annotate(img, None, _result(assessed=True), reps_target=10)
+    # text strokes: the compact overlay's letters are no smaller than the full one's
+    ink = lambda im: int(np.count_nonzero(np.all(im > 240, axis=2)))  # noqa: E731
+    assert ink(out) >= ink(big) * 0.9
+    from formcheck.render import COMPACT_FLOOR, _Style
+
+    assert _Style.for_size(w, h, COMPACT_FLOOR).scale * 30 >= 0.025 * 360
+
+
+def test_the_coach_overlay_shows_the_countdown_and_what_to_fix() -> None:
+    from formcheck.coaching import CoachFrame, CoachPhase
+    from formcheck.render import annotate_coach
+
+    img = np.full((360, 640, 3), 128, np.uint8)
+
+    def frame(phase: CoachPhase, **kw: object) -> CoachFrame:
+        return CoachFrame(1.0, phase, 0, 1, "x", "X", 0, 1, 1, 1, None, **kw)  # type: ignore[arg-type]
+
+    countdown = annotate_coach(img, None, frame(CoachPhase.COUNTDOWN, seconds_left=2.4))
+    fix = annotate_coach(
+        img, None, frame(CoachPhase.POSITION, seconds_left=None, problems=("Turn side-on",))
+    )
+    active = annotate_coach(img, None, frame(CoachPhase.ACTIVE, seconds_left=None))
+    mid = slice(150, 210)
+    assert np.any(countdown[mid] != 128) and not np.any(fix[mid] != 128)  # big, centred
+    assert np.any(fix[:40] != 128)  # what to fix: a band at the top
+    assert np.array_equal(active, img)  # a counted set uses annotate()

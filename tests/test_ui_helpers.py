@@ -198,13 +198,17 @@ def test_prescription_facts_for_each_shape(shapes) -> None:
 @pytest.mark.parametrize(
     ("source", "text"),
     [
-        ("001", "seed 001"),
-        ("002, 003", "seeds 002 and 003"),
-        ("000; 001 and 004", "seeds 000, 001 and 004"),
-        ("exercise_catalogue.md D", "exercise_catalogue.md D"),
+        ("001", "the strength-and-stretch round-up"),
+        ("002, 003", "the HealthSoul guide and the physio clinic's stretches"),
+        (
+            "000; 001 and 004",
+            "the Ki-Hara stretching routine, the strength-and-stretch round-up and the DIY "
+            "back-pain stretch routine",
+        ),
+        ("exercise_catalogue.md D", "formcheck's own list"),
     ],
 )
-def test_prescription_source_names_the_seeds(shapes, source, text) -> None:
+def test_prescription_source_names_the_articles(shapes, source, text) -> None:
     from dataclasses import replace
 
     spec = shapes["bridge"]
@@ -412,3 +416,47 @@ def test_sample_clips_of_the_exercise_come_first(tmp_path: Path) -> None:
     assert ui.order_sample_clips("cat_cow", [b, c, d, e, a]) == [a, e, d, b, c]
     assert ui.order_sample_clips("knee_to_chest", [b, c, d, e, a]) == [c, a, e, d, b]
     assert ui.clip_exercise(c) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        ("Seed 001: 'lift your hips'", "the strength-and-stretch round-up: 'lift your hips'"),
+        ("002, 004", "the HealthSoul guide, the DIY back-pain stretch routine"),
+        (
+            "seeds 001 and 003",
+            "the strength-and-stretch round-up and the physio clinic's stretches",
+        ),
+        (
+            "on rendered clips MediaPipe missed it",
+            "on animated test clips the pose model missed it",
+        ),
+        (
+            "exercise_catalogue.md D (beyond the seeds)",
+            "formcheck's own list (beyond the source articles)",
+        ),
+        ("hold 10.004 s, 15-30 s", "hold 10.004 s, 15-30 s"),
+    ],
+)
+def test_plain_words_have_no_jargon(text: str, plain: str) -> None:
+    from formcheck.ui_helpers import plain_words
+
+    assert plain_words(text) == plain
+
+
+def test_no_jargon_in_what_the_library_shows() -> None:
+    from formcheck.spec import load_specs
+    from formcheck.ui_helpers import plain_words, prescription_source
+
+    for spec in load_specs().values():
+        for text in (
+            spec.source,
+            spec.limits,
+            spec.camera,
+            spec.prescription.text,
+            prescription_source(spec),
+            *spec.instructions,
+        ):
+            shown = plain_words(text) if text is not prescription_source(spec) else text
+            for word in ("MediaPipe", "Seed 0", "seed 0", "rendered", "exercise_catalogue"):
+                assert word not in shown, (spec.id, shown)

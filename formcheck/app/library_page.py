@@ -18,12 +18,13 @@ ALL_GROUPS_WIDGET = "library-all-groups"
 
 
 def render() -> None:
-    spec, _ = widgets.sidebar()
+    spec, _ = widgets.sidebar(side_control=False)
     all_specs = widgets.specs()
     picker = widgets.picker()
     st.title("Exercise library")
     st.caption(
-        f"{len(all_specs)} exercises from the seed articles, grouped by where you do them. "
+        f"{len(all_specs)} exercises from five articles on home exercise for lower-back pain, "
+        "grouped by where you do them. "
         "Each names the camera view to use, the prescription from its source, the form "
         "points formcheck checks and what it cannot see."
     )
@@ -105,11 +106,13 @@ def card(spec: ExerciseSpec, selected: bool = False) -> Any:
             start = ui.start_position(spec)
             if start:
                 st.markdown(f"*Start position:* {start}")
-            st.markdown("\n".join(f"1. {step}" for step in spec.instructions))
-            st.markdown(f"**Camera.** {spec.camera}")
+            st.markdown("\n".join(f"1. {ui.plain_words(step)}" for step in spec.instructions))
+            st.markdown(f"**Camera.** {ui.plain_words(spec.camera)}")
         with right:
             st.markdown(f"**Prescription.** {widgets.prescription_line(spec)}")
-            st.caption(f"{spec.prescription.text} ({ui.prescription_source(spec)})")
+            st.caption(
+                f"{ui.plain_words(spec.prescription.text)} (from {ui.prescription_source(spec)})"
+            )
             st.markdown("**Form points checked**")
             checks = spec.checks()
             if spec.is_timer:
@@ -120,7 +123,7 @@ def card(spec: ExerciseSpec, selected: bool = False) -> Any:
                 st.markdown("- Counting and timing only.")
             if spec.limits:
                 st.markdown("**Not checked**")
-                st.caption(spec.limits)
+                st.caption(ui.plain_words(spec.limits))
             with st.expander("Source"):
-                st.write(spec.source)
+                st.write(ui.plain_words(spec.source))
     return place

@@ -1,13 +1,20 @@
-"""Live coaching: the browser's camera through streamlit-webrtc, one coach per session.
+"""Live coaching: a whole routine (or one exercise's prescription) through the browser's
+camera, with a camera check before each set, big numbers readable from the floor, and
+spoken cues.
 
-The WebRTC callback (:meth:`LiveState.on_frame`) only steps the session and
-queues an immutable result; this page drains the queue and redraws the panel.
+The WebRTC callback (:meth:`LiveState.on_frame`) only steps the coach and queues
+immutable frames and lines to say; this page drains them, redraws the panel, and hands
+new lines to the browser's speech synthesis (the server sends no audio).
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -15,14 +22,50 @@ import streamlit as st
 
 from formcheck import ui_helpers as ui
 from formcheck.app import timer_page, widgets
+from formcheck.app.coach_view import CoachView, coach_view, plan_lines
 from formcheck.app.live_state import LiveState
-from formcheck.errors import CameraError
-from formcheck.spec import ExerciseSpec
+from formcheck.errors import CameraError, FormcheckError
+from formcheck.routine import Routine, clock, load_routines, parse_routine, single
+from formcheck.tomlfile import read_toml
 
 PAGE_REFRESH_S = 0.1
 #: Local only: no STUN/TURN server on the internet. Host candidates work on localhost and a LAN.
 RTC_CONFIGURATION: dict[str, Any] = {"iceServers": []}
 MEDIA_CONSTRAINTS = {"video": {"width": 640, "height": 480}, "audio": False}
+MODE = "fc-mode"
+ROUTINE_MODE, EXERCISE_MODE = "A routine", "One exercise"
+ROUTINE_WIDGET = "fc-routine"
+MUTE = "fc-mute"
+#: ``?routine=ID`` opens the page on that routine.
+ROUTINE_PARAM = "routine"
+
+#: Speaks the lines it has not spoken yet (ids are remembered in the page's window).
+_SPEAK_JS = """
+<script>
+(() => {
+  const lines = __LINES__;
+  const w = window;
+  w.__fcSpoken = w.__fcSpoken || new Set();
+  for (const [id, text, interrupt] of lines) {
+    if (w.__fcSpoken.has(id)) continue;
+    w.__fcSpoken.add(id);
+    if (!w.speechSynthesis) continue;
+    if (interrupt) w.speechSynthesis.cancel();
+    const u = new SpeechSynthesisUtterance(text);
+    u.rate = 1.0;
+    w.speechSynthesis.speak(u);
+  }
+})();
+</script>
+"""
+_MUTE_JS = "<script>window.speechSynthesis && window.speechSynthesis.cancel();</script>"
+_FULLSCREEN = """
+<button id="fc-fullscreen" class="fc-fs" onclick="(function(){
+  const el = document.querySelector('.st-key-fc-coach');
+  if (document.fullscreenElement) { document.exitFullscreen(); }
+  else if (el && el.requestFullscreen) { el.requestFullscreen(); }
+})()">Full screen</button>
+"""
 
 
 def live_state() -> LiveState:
@@ -32,169 +75,280 @@ def live_state() -> LiveState:
     return state
 
 
-def _end_set(reason: str | None) -> None:
-    """Button callback: end (or stop) the set and stop the camera stream."""
-    live_state().end_set(reason)
+@st.cache_resource(show_spinner=False)
+def _shipped_routines() -> dict[str, Routine]:
+    return load_routines(widgets.specs())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _parse_upload(name: str, data: bytes) -> Routine | str:
+    """A routine file's bytes, validated (cached by content): the routine, or its error."""
+    with tempfile.TemporaryDirectory(prefix="formcheck-") as tmp:
+        path = Path(tmp) / Path(name).name
+        path.write_bytes(data)
+        try:
+            return parse_routine(read_toml(path, what="routine"), widgets.specs(), file=path.name)
+        except FormcheckError as err:
+            return str(err)
+
+
+def _uploaded_routine(upload: Any) -> tuple[Routine, str] | None:
+    """A routine file the user uploaded and its key; one line on the page when it is wrong."""
+    data = upload.getvalue()
+    parsed = _parse_upload(upload.name, data)
+    if isinstance(parsed, str):
+        st.sidebar.error(parsed, icon=":material/error:")
+        return None
+    return parsed, "upload:" + hashlib.sha1(data).hexdigest()[:16]
+
+
+def _choose_routine(spec: Any, side: str | None) -> tuple[Routine, str] | None:
+    """The sidebar's coaching choice: a routine, or the exercise picked above (its whole
+    prescription: every set and side, the picked side first). None: a guided timer."""
+    routines = _shipped_routines()
+    wanted = st.query_params.get(ROUTINE_PARAM)
+    if wanted in routines and ROUTINE_WIDGET not in st.session_state:
+        st.session_state[ROUTINE_WIDGET] = wanted
+    with st.sidebar:
+        st.divider()
+        mode = st.segmented_control("Coach", [ROUTINE_MODE, EXERCISE_MODE], key=MODE, required=True)
+        if mode == ROUTINE_MODE:
+            rid = st.selectbox(
+                "Routine",
+                list(routines),
+                format_func=lambda k: f"{routines[k].name} (~{clock(routines[k].estimated_s())})",
+                key=ROUTINE_WIDGET,
+            )
+            upload = st.file_uploader("Or your own routine (TOML)", type=["toml"])
+            mine = _uploaded_routine(upload) if upload is not None else None
+            if mine is not None:
+                st.query_params.pop(ROUTINE_PARAM, None)
+                return mine
+            st.query_params[ROUTINE_PARAM] = rid
+            return routines[rid], f"routine:{rid}"
+    st.query_params.pop(ROUTINE_PARAM, None)
+    if spec.is_timer:
+        return None
+    return single(spec, side), f"exercise:{spec.id}:{side or ''}"
 
 
 def render() -> None:
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-    spec, side = widgets.sidebar()
-    if spec.is_timer:  # nothing to film: the guided timer instead of the camera
+    if MODE not in st.session_state:
+        wanted = st.query_params.get(ROUTINE_PARAM)
+        plain = "exercise" in st.query_params and not wanted
+        st.session_state[MODE] = EXERCISE_MODE if plain else ROUTINE_MODE
+    spec, side = widgets.sidebar(side_control=st.session_state[MODE] == EXERCISE_MODE)
+    chosen = _choose_routine(spec, side)
+    if chosen is None:  # a guided timer alone: nothing to film
         timer_page.render(spec, side)
         return
+    routine, key = chosen
     state = live_state()
-    st.title(f"Live coaching · {spec.name}" + (f" ({side})" if side else ""))
-    widgets.show_setup(spec)
+    state.select(key)
+    st.title(routine.name)
     _lan_hint()
 
-    state.select(spec, side)  # exercise or side changed: keep the old set, start fresh
-    video_col, panel_col = st.columns([11, 9], gap="large")
-    with video_col:
-        desired = False if state.stop_stream else None
-        ctx = webrtc_streamer(
-            key=f"live-{spec.id}-{side or 'both'}",
-            mode=WebRtcMode.SENDRECV,
-            rtc_configuration=RTC_CONFIGURATION,
-            media_stream_constraints=MEDIA_CONSTRAINTS,
-            video_frame_callback=state.on_frame,
-            async_processing=True,
-            desired_playing_state=desired,
-            translations={
-                "start": "Start set",
-                "stop": "Stop camera",
-                "select_device": "Choose camera",
-            },
-        )
+    coach_box = st.container(key="fc-coach")
+    with coach_box:
+        video_col, panel_col = st.columns([3, 2], gap="medium")
+        with video_col:
+            desired = False if state.stop_stream else None
+            ctx = webrtc_streamer(
+                key=f"live-{key}",
+                mode=WebRtcMode.SENDRECV,
+                rtc_configuration=RTC_CONFIGURATION,
+                media_stream_constraints=MEDIA_CONSTRAINTS,
+                video_frame_callback=state.on_frame,
+                async_processing=True,
+                desired_playing_state=desired,
+                translations={
+                    "start": "Start",
+                    "stop": "Stop camera",
+                    "select_device": "Choose camera",
+                },
+            )
         playing = bool(ctx.state.playing)
-        if not playing and state.stop_stream:
-            state.stop_stream = False
-            st.rerun()  # render the stream uncontrolled again, so its Start button returns
-        if not playing:
-            state.keep_set()  # the stream ended (stop button, camera lost): keep the set
-        if state.ready_coach(spec, side, playing) and not playing:
-            with st.spinner("Loading the pose model…"):
-                assert state.coach is not None
-                state.coach.warm_up()
-        buttons = st.container(horizontal=True)
-        buttons.button(
-            "End set",
-            type="primary",
-            on_click=_end_set,
-            args=(None,),
-            disabled=not playing,
-            icon=":material/flag:",
-        )
-        buttons.button(
-            "Stop — pain",
-            on_click=_end_set,
-            args=(ui.PAIN_REASON,),
-            disabled=not playing,
-            icon=":material/front_hand:",
-            help="Stops the set and records that you stopped because of pain.",
-        )
-    with panel_col:
-        tiles = st.empty()
-        cue_box = st.empty()
-        feed_box = st.empty()
-        footer = st.empty()
-        checks = "".join(f"\n- {ui.check_markdown(rid, desc)}" for rid, desc in spec.checks())
-        if checks:
-            with st.expander("Form points checked", expanded=False):
-                st.markdown(checks)
-                if spec.limits:
-                    st.caption(f"Not checked: {spec.limits}")
-
-    coach = state.coach
-    assert coach is not None
-    panel = (tiles, cue_box, feed_box)
-    _render_panel(panel, state.current_status(), state, playing, spec)
+        with panel_col:
+            panel = st.empty()
+            buttons = st.container(horizontal=True)
+            speech_box = st.empty()
+            options = st.container(horizontal=True)
+    if not playing and state.stop_stream:
+        state.stop_stream = False
+        st.rerun()  # render the stream uncontrolled again, so its Start button returns
     if not playing:
-        footer.caption(
-            "Press **Start set** and allow the camera. The numbers update here while you "
-            "move; **End set** shows the summary."
-        )
+        state.keep()  # the stream ended (stop button, camera lost): keep the routine
+    if state.ready_coach(routine, playing) and not playing:
+        with st.spinner("Loading the pose model…"):
+            assert state.coach is not None
+            state.coach.warm_up()
 
+    buttons.button(
+        "Next",
+        on_click=state.next_step,
+        disabled=not playing,
+        icon=":material/skip_next:",
+        help="End this set or rest now and go on.",
+    )
+    buttons.button(
+        "Skip exercise", on_click=state.skip, disabled=not playing, icon=":material/fast_forward:"
+    )
+    buttons.button(
+        "Stop — pain",
+        on_click=state.end,
+        args=(ui.PAIN_REASON,),
+        disabled=not playing,
+        icon=":material/front_hand:",
+        type="primary",
+        help="Stops now and records that you stopped because of pain.",
+    )
+    buttons.button(
+        "End",
+        on_click=state.end,
+        args=(None,),
+        disabled=not playing,
+        icon=":material/flag:",
+        help="End the routine; every set so far is kept.",
+    )
+    muted = options.toggle("Mute voice", key=MUTE)
+    with options:
+        st.html(_FULLSCREEN, unsafe_allow_javascript=True)
+    if muted:
+        speech_box.html(_MUTE_JS, unsafe_allow_javascript=True)
+
+    _show_panel(panel, coach_view(state.frame if playing else None, playing, routine), None)
+    _below(routine, state, playing)
     if playing:
+        coach = state.coach
+        assert coach is not None
+        spoken = ""
         while True:  # a rerun (button, stream change) interrupts this loop
-            status = state.refresh()
-            camera_problem = None
+            frame = state.refresh()
+            problem = None
             try:
                 coach.check_camera()
             except CameraError as err:
-                camera_problem = str(err)
-            _render_panel(
-                panel,
-                status,
-                state,
-                playing,
-                spec,
-                camera_problem=camera_problem,
-                error=coach.error,
-            )
+                problem = str(err)
+            view = coach_view(frame, True, routine, state.by_direction)
             fps = coach.analysed_fps
-            footer.caption(
-                f"Set time {ui.format_clock(coach.last_t)}"
-                + ("" if fps is None else f" · analysing {fps:.0f} frames/s")
+            footer = f"Time {ui.format_clock(coach.last_t)}" + (
+                "" if fps is None else f" · analysing {fps:.0f} frames/s"
             )
+            _show_panel(
+                panel,
+                view,
+                problem or (f"Processing problem: {coach.error}" if coach.error else None),
+                footer,
+            )
+            if muted:
+                state.speech.clear()  # muted lines are not said later
+            lines = [(i, u.text, u.interrupt) for i, u in state.speech]
+            payload = json.dumps(lines)
+            if not muted and payload != spoken and lines:
+                spoken = payload
+                speech_box.html(
+                    _SPEAK_JS.replace("__LINES__", payload), unsafe_allow_javascript=True
+                )
             time.sleep(PAGE_REFRESH_S)
-    elif state.last_record is not None:
-        st.divider()
-        record = state.last_record
-        side_done = record.sets[-1].side if record.sets else None
-        widgets.show_summary(
-            record,
-            key="live-summary",
-            title="Last set" + (f" ({side_done} side)" if side_done else ""),
-        )
-        upcoming = ui.next_side(record)
-        if upcoming is not None and record.summary()["stopped"] is None:
-            st.info(
-                f"Next: the **{upcoming}** side. Choose {upcoming.capitalize()} under "
-                "Working side, then press **Start set**.",
-                icon=":material/swap_horiz:",
-            )
 
 
-def _render_panel(
-    panel: tuple[Any, Any, Any],
-    status: ui.LiveStatus,
-    state: LiveState,
-    playing: bool,
-    spec: ExerciseSpec,
-    camera_problem: str | None = None,
-    error: str | None = None,
+def _show_panel(
+    panel: Any, view: CoachView, problem: str | None, footer: str | None = None
 ) -> None:
-    tiles, cue_box, feed_box = panel
-    tiles.markdown(widgets.tiles_html(ui.live_tiles(status, spec)), unsafe_allow_html=True)
-
-    if camera_problem:
-        kind, text = "fc-cannot", camera_problem
-    elif error:
-        kind, text = "fc-cannot", f"Processing problem: {error}"
-    elif status.cannot_assess:
-        kind, text = "fc-cannot", status.cannot_assess
-    elif status.cue and status.cue.startswith("Set stopped"):
-        kind, text = "fc-stopped", status.cue
-    elif status.cue:
-        kind, text = "fc-fault", status.cue
-    elif playing and status.person:
-        kind, text = "fc-ok", "Good form — keep going"
-    elif playing:
-        kind, text = "fc-cannot", "Waiting for you to get into position…"
-    else:
-        kind, text = "fc-cannot", "Camera off"
-    cue_box.markdown(
-        f'<div class="fc-cue {kind}" id="fc-cue">{html.escape(text)}</div>', unsafe_allow_html=True
+    kind, message = view.kind, view.message
+    if problem:
+        kind, message = "cannot", problem
+    hold = (
+        f'<div class="fc-coach-hold" id="fc-hold">{html.escape(view.hold)}</div>'
+        if view.hold
+        else ""
+    )
+    foot = f'<div class="fc-coach-foot" id="fc-foot">{html.escape(footer)}</div>' if footer else ""
+    dirs = (
+        f'<div class="fc-coach-label" id="fc-directions">{html.escape(view.directions)}</div>'
+        if view.directions
+        else ""
+    )
+    panel.markdown(
+        f'<div class="fc-coach-panel">'
+        f'<div class="fc-coach-where" id="fc-where">{html.escape(view.where)}</div>'
+        f'<div class="fc-coach-nums"><div><div class="fc-coach-count" id="fc-count">'
+        f'{html.escape(view.count)}</div><div class="fc-coach-label" id="fc-count-label">'
+        f"{html.escape(view.count_label)}</div></div>{hold}</div>{dirs}"
+        f'<div class="fc-cue fc-{kind} fc-coach-cue" id="fc-cue">{html.escape(message)}</div>'
+        f"{foot}</div>",
+        unsafe_allow_html=True,
     )
 
-    if state.fault_feed:
-        recent = state.fault_feed[-4:][::-1]
-        lines = "\n".join(f"- `{ui.format_clock(f.t_s)}` {html.escape(f.cue)}" for f in recent)
-        feed_box.markdown(f"**Form notes this set**\n{lines}")
+
+def _below(routine: Routine, state: LiveState, playing: bool) -> None:
+    """Under the coaching view: the last routine's result (camera off), the plan, how to
+    set up, and the pain score before starting (camera off)."""
+    done = state.finished
+    if playing:
+        pass
+    elif done is not None and done.routine.id == routine.id:
+        _show_finished(state)
     else:
-        feed_box.empty()
+        st.caption(
+            "Press **Start** and allow the camera. Each set starts with a camera check "
+            "and a 3-2-1; the count and the cues are spoken (mute them with the switch)."
+        )
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Today's plan** " + f"(about {clock(routine.estimated_s())})")
+        if routine.description:
+            st.caption(routine.description)
+        st.markdown("\n".join(f"- {line[line.index(' ') + 1 :]}" for line in plan_lines(routine)))
+    with right:
+        if not playing:
+            widgets.show_setup(routine.items[0].spec, picture=False, compact=True)
+            state.pain_before = st.pills(
+                "Pain now, before you start (0 none, 10 worst)",
+                list(range(11)),
+                key="fc-pain-before",
+            )
+
+
+def _show_finished(state: LiveState) -> None:
+    done = state.finished
+    assert done is not None
+    st.divider()
+    if done.stopped:
+        st.error(
+            f"Stopped: {done.stopped}. Your sets so far are kept; rest, and see your "
+            "physiotherapist if the pain doesn't settle.",
+            icon=":material/pan_tool:",
+        )
+    else:
+        st.success(
+            f"{done.routine.name}: {len(done.records)} set(s) recorded.",
+            icon=":material/check_circle:",
+        )
+    if done.rows:
+        st.table(done.rows, border="horizontal")
+    if done.skipped:
+        st.caption("Skipped: " + ", ".join(done.skipped))
+    after = st.pills(
+        "Pain now, after the routine (0 none, 10 worst)",
+        list(range(11)),
+        key=f"fc-pain-after-{id(done)}",
+    )
+    state.set_pain_after(after)
+    if done.pain_before is not None or done.pain_after is not None:
+        b = "not given" if done.pain_before is None else done.pain_before
+        a = "not given" if done.pain_after is None else done.pain_after
+        st.caption(f"Pain before {b}, after {a} (0-10).")
+    for i, record in enumerate(done.records):
+        record.meta.update(pain_before=done.pain_before, pain_after=done.pain_after)
+        side = record.sets[-1].side if record.sets else None
+        with st.expander(
+            f"{record.spec.name}, set {record.meta.get('set_no', 1)}"
+            + (f" ({side} side)" if side else "")
+        ):
+            widgets.show_summary(record, key=f"live-summary-{i}", title="Set")
 
 
 def _lan_hint() -> None:

@@ -1,106 +1,149 @@
-"""One browser session's live coaching: the current coach, the last finished set, what
-the panel shows. The live page drives it; tests drive it the same way without a
-browser (tests/test_live_state.py). Nothing here imports streamlit.
+"""One browser session's live coaching: the routine under way, what the panel shows,
+what to say, the last finished routine and the pain scores. The live page drives it;
+tests drive it the same way without a browser (tests/test_live_state.py). Nothing here
+imports streamlit.
 
-The WebRTC worker thread only calls :meth:`LiveState.on_frame`; everything
-else runs in the page's script thread.
+The WebRTC worker thread only calls :meth:`LiveState.on_frame`; everything else runs
+in the page's script thread.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from formcheck import ui_helpers as ui
-from formcheck.live import LiveCoach
+from formcheck.coaching import CoachFrame
+from formcheck.live import LiveRoutine
 from formcheck.record import SessionRecord
 from formcheck.results import FaultRaised
-from formcheck.spec import ExerciseSpec
+from formcheck.routine import Routine
+from formcheck.voice import Utterance
 
-CoachFactory = Callable[[ExerciseSpec, str | None], LiveCoach]
+CoachFactory = Callable[[Routine], LiveRoutine]
+_RUNS = itertools.count(1)
 
 
-def _default_coach(spec: ExerciseSpec, side: str | None) -> LiveCoach:
-    return LiveCoach(spec, side)
+def _default_coach(routine: Routine) -> LiveRoutine:
+    return LiveRoutine(routine)
+
+
+@dataclass
+class FinishedRoutine:
+    """A routine that ended: its sets' records and how it ended."""
+
+    routine: Routine
+    records: list[SessionRecord]
+    rows: list[dict[str, object]]
+    stopped: str | None
+    skipped: list[str]
+    pain_before: int | None = None
+    pain_after: int | None = None
 
 
 @dataclass
 class LiveState:
-    """Per browser session: the current coach, the last finished set, the panel's view."""
+    """Per browser session: the live routine, the panel's view, speech, the last routine."""
 
     coach_factory: CoachFactory = _default_coach
-    key: tuple[str, str | None] | None = None  # (exercise id, side) of the current coach
-    coach: LiveCoach | None = None
-    last_record: SessionRecord | None = None
+    key: str | None = None  # the routine's key (its id, or "exercise:side")
+    coach: LiveRoutine | None = None
+    run: int = 0  # numbers each coach, so the browser never repeats a line of an old one
+    frame: CoachFrame | None = None
     fault_feed: list[FaultRaised] = field(default_factory=list)
-    status: ui.LiveStatus | None = None
-    stop_stream: bool = False  # End set / Stop pressed: stop the camera stream on the next run
+    finished: FinishedRoutine | None = None
+    stop_stream: bool = False  # End / Stop pressed: stop the camera stream on the next run
+    pain_before: int | None = None
+    speech: list[tuple[str, Utterance]] = field(default_factory=list)  # (id, line), newest last
+    by_direction: dict[str, dict[str, Any]] = field(default_factory=dict)  # the set's, per way
 
     def on_frame(self, frame: Any) -> Any:
         """The video_frame_callback: runs in the WebRTC worker thread, never calls st.*."""
         coach = self.coach
         return frame if coach is None else coach.on_frame(frame)
 
-    def select(self, spec: ExerciseSpec, side: str | None) -> bool:
-        """The page shows ``spec`` (and ``side``). When that changed, keep the old coach's
-        set (if it saw frames), close it and start afresh. Returns whether it changed."""
-        key = (spec.id, side)
+    def select(self, key: str) -> bool:
+        """The page shows routine ``key``. When that changed, keep what the old coach did
+        (if it saw frames) and drop it. Returns whether it changed."""
         if self.key == key:
             return False
-        self.keep_set()
+        self.keep()
         if self.coach is not None:
             self.coach.close()
-        self.coach = None
-        self.key, self.fault_feed, self.status = key, [], None
+        self.coach, self.key, self.frame, self.fault_feed = None, key, None, []
         return True
 
-    def keep_set(self, reason: str | None = None) -> None:
-        """Finish the current coach's set (if it saw frames) and keep its record.
-
-        The finished coach stays in place (it passes frames through untouched) until
-        the stream has stopped; only then does a fresh coach take over.
-        """
-        coach = self.coach
-        if coach is None or coach.finished:
-            return
-        if coach.frames > 0 or reason is not None:
-            self.last_record = coach.stop(reason) if reason is not None else coach.finish()
-
-    def end_set(self, reason: str | None = None) -> None:
-        """*End set* (reason None) or *Stop (pain)*: keep the set, stop the camera stream."""
-        self.keep_set(reason)
-        self.stop_stream = True
-
-    def ready_coach(self, spec: ExerciseSpec, side: str | None, playing: bool) -> bool:
-        """Make sure a coach for ``spec`` is ready for the next set: a new one when there is
-        none, or when the last one finished and the stream is off. Returns whether a new
-        coach was made (the page then warms its model up while the camera is off)."""
-        self.select(spec, side)
+    def ready_coach(self, routine: Routine, playing: bool) -> bool:
+        """A coach for the next run of ``routine``: a new one when there is none, or when
+        the last one finished and the stream is off. Returns whether one was made (the page
+        then loads its model while the camera is off)."""
         if self.coach is None or (self.coach.finished and not playing):
-            self.coach = self.coach_factory(spec, side)
-            self.fault_feed, self.status = [], None
+            self.coach = self.coach_factory(routine)
+            self.run = next(_RUNS)
+            self.frame, self.fault_feed = None, []
             return True
         return False
 
-    def refresh(self) -> ui.LiveStatus:
-        """Take the results the coach published since the last call; the panel's status."""
+    def keep(self, reason: str | None = None) -> None:
+        """End the routine under way (if it saw frames) and keep its sets."""
         coach = self.coach
-        if coach is None:
-            raise RuntimeError("no coach: call ready_coach() first")
-        results = coach.drain()
-        if results:
-            self.status = ui.LiveStatus.from_result(
-                results[-1], coach.spec, by_direction=coach.by_direction()
-            )
-        self.fault_feed = coach.faults()
-        return self.current_status()
+        if coach is None or coach.finished:
+            return
+        if coach.frames == 0 and reason is None:
+            return
+        if reason is not None:
+            coach.stop(reason)
+        else:
+            coach.finish()
+        self._take_speech()
+        self.frame = coach.last_frame
+        self.finished = FinishedRoutine(
+            coach.routine,
+            coach.records,
+            coach.coach.summary_rows(),
+            coach.coach.stopped,
+            list(coach.coach.skipped),
+            self.pain_before,
+        )
 
-    def current_status(self) -> ui.LiveStatus:
-        """The latest status, or the waiting one before the first frame."""
-        if self.status is not None:
-            return self.status
+    def end(self, reason: str | None = None) -> None:
+        """*End* (reason None) or *Stop (pain)*: keep the routine, stop the camera."""
+        self.keep(reason)
+        self.stop_stream = True
+
+    def skip(self) -> None:
+        if self.coach is not None and not self.coach.finished:
+            self.coach.skip()
+
+    def next_step(self) -> None:
+        if self.coach is not None and not self.coach.finished:
+            self.coach.next_step()
+
+    def refresh(self) -> CoachFrame | None:
+        """Take what the coach published since the last call; the frame to show."""
         coach = self.coach
         if coach is None:
             raise RuntimeError("no coach: call ready_coach() first")
-        return ui.LiveStatus.waiting(coach.spec, coach.side)
+        frames = coach.drain()
+        if frames:
+            self.frame = frames[-1]
+        live = coach.coach.live_set()
+        self.fault_feed = list(live.record.faults) if live is not None else []
+        self.by_direction = live.record.by_direction() if live is not None else {}
+        self._take_speech()
+        if coach.coach.done and not coach.finished:
+            self.keep()  # the routine played to its end: keep it like End does
+        return self.frame
+
+    def _take_speech(self) -> None:
+        coach = self.coach
+        if coach is None:
+            return
+        for u in coach.utterances():
+            self.speech.append((f"{self.run}-{u.seq}", u))
+        del self.speech[:-8]  # the browser only needs the newest few
+
+    def set_pain_after(self, score: int | None) -> None:
+        if self.finished is not None:
+            self.finished.pain_after = score

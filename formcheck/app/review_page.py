@@ -57,7 +57,7 @@ def sample_clips(directory: Path = SAMPLE_DIR) -> list[Path]:
 
 
 def render() -> None:
-    spec, _ = widgets.sidebar()
+    spec, _ = widgets.sidebar(side_control=False)
     st.title(f"Review a clip · {spec.name}")
     widgets.show_setup(spec)
     if spec.is_timer:  # show_setup said so already: the camera checks nothing

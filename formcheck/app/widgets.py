@@ -40,7 +40,24 @@ PAGES: dict[str, Any] = {}
 
 CSS = """
 <style>
-.block-container {padding-top: 3.2rem; max-width: 1250px;}
+.block-container {padding-top: 3.2rem; max-width: 1500px;}
+.fc-coach-panel {display: flex; flex-direction: column; gap: 0.4rem;}
+.fc-coach-where {font-size: clamp(1rem, 2.6vh, 1.6rem); font-weight: 600; color: #2d4a3a;}
+.fc-coach-nums {display: flex; gap: 1.5rem; align-items: flex-end; flex-wrap: wrap;}
+.fc-coach-count, .fc-coach-hold {font-size: max(11vh, 3.2rem); font-weight: 800;
+  line-height: 1; color: #1b3a2b; font-variant-numeric: tabular-nums; white-space: nowrap;}
+.fc-coach-hold {color: #2e7d32;}
+.fc-coach-label {font-size: clamp(1rem, 2.4vh, 1.5rem); color: #5b6b62;}
+.fc-coach-cue {font-size: clamp(1.2rem, 4vh, 2.4rem); line-height: 1.2;}
+.fc-coach-foot {font-size: 0.85rem; color: #5b6b62;}
+.st-key-fc-coach:fullscreen {background: #ffffff; padding: 1.5rem; overflow: auto;}
+.fc-fs {font-size: 0.95rem; padding: 0.35rem 0.8rem; border-radius: 0.5rem;
+  border: 1px solid #c9d6ce; background: #fff; cursor: pointer;}
+@media (max-width: 640px) {
+  .st-key-fc-coach > div > [data-testid="stHorizontalBlock"] {flex-direction: column-reverse;}
+  .fc-coach-count, .fc-coach-hold {font-size: max(10.5vh, 3rem);}
+  .block-container {padding-top: 2.2rem;}
+}
 .fc-tiles {display: flex; gap: 0.75rem; margin: 0.25rem 0 0.75rem 0;}
 .fc-tile {flex: 1; border-radius: 0.6rem; padding: 0.8rem 1rem; background: #f3f6f4;
           border: 1px solid #dfe7e2;}
@@ -94,10 +111,12 @@ def _pills(spec: ExerciseSpec) -> str:
     return "".join(f'<span class="fc-pill">{html.escape(t)}</span>' for t in (view, cat))
 
 
-def sidebar() -> tuple[ExerciseSpec, str | None]:
-    """The sidebar on every page: where you exercise, then the exercise, then the side.
+def sidebar(side_control: bool = True) -> tuple[ExerciseSpec, str | None]:
+    """The sidebar on every page: where you exercise, then the exercise, then the side
+    (``side_control``: only on pages with no side control of their own).
 
-    Returns the exercise and the working side (None for an exercise not done per side).
+    Returns the exercise and the working side (None for an exercise not done per side,
+    or when the page has its own side control).
     """
     all_specs = specs()
     state = picker()
@@ -127,7 +146,7 @@ def sidebar() -> tuple[ExerciseSpec, str | None]:
         )
         spec = all_specs[state.exercise]
         side: str | None = None
-        if spec.has_sides:
+        if spec.has_sides and side_control:
             side = st.radio(
                 "Working side",
                 list(spec.prescription.sides),
@@ -224,8 +243,15 @@ def prescription_line(spec: ExerciseSpec) -> str:
     return facts or spec.prescription.text
 
 
-def show_setup(spec: ExerciseSpec, picture: bool = True) -> None:
-    """The position, camera placement and the seed's prescription."""
+def show_setup(spec: ExerciseSpec, picture: bool = True, compact: bool = False) -> None:
+    """The position, camera placement and the seed's prescription (``compact``: the
+    camera placement and start position only, stacked)."""
+    if compact:
+        st.info(f"**{spec.name}: camera.** {spec.camera}", icon=":material/photo_camera:")
+        start = ui.start_position(spec)
+        if start:
+            st.markdown(f"**Start position.** {start}")
+        return
     place = None
     if picture:
         pic, c1, c2 = st.columns([2, 3, 3])
@@ -239,17 +265,17 @@ def show_setup(spec: ExerciseSpec, picture: bool = True) -> None:
             st.markdown(f"**Start position.** {start}")
     with c2:
         st.success(
-            f"**Prescription.** {prescription_line(spec)}  \n{spec.prescription.text} "
-            f"*({ui.prescription_source(spec)})*",
+            f"**Prescription.** {prescription_line(spec)}  \n"
+            f"{ui.plain_words(spec.prescription.text)} *(from {ui.prescription_source(spec)})*",
             icon=":material/assignment:",
         )
     if spec.is_timer:
         st.warning(ui.TIMER_NOTE, icon=":material/timer:")
     if spec.low_confidence:
         st.caption(
-            ":material/info: The rep count for this exercise is an estimate: the camera sees "
-            "the movement only partly. Holds and form points are checked as usual; the "
-            "exercise library says more."
+            ":material/info: The count for this exercise is an estimate: the camera sees "
+            "the movement only partly, so the movement's own form points and its hold time "
+            "are not judged. The exercise library says more."
         )
     if place is not None:  # last: the first drawing of a picture takes a moment
         with place.container():

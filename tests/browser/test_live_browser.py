@@ -1,28 +1,21 @@
-"""Live coaching end to end: a sample clip as Chromium's fake camera, through WebRTC.
+"""Live coaching end to end: sample clips as Chromium's fake camera, through WebRTC, with
+the browser's speech recorded (``speechSynthesis.speak`` is wrapped in an init script).
 
-Chromium loops a fake-camera file, so a test that keeps reading after the clip ends
-sees the second pass add reps. Nothing here is timed by the wall clock:
-
-* The clip (converted to .y4m) is padded with its first frame for LEAD_S before and
-  its last frame for TRAIL_S after, so a whole pass lasts far longer than a test
-  needs: on a loaded machine the count still cannot reach the loop.
-* The count is read at a *stream* time, from the page's "Set time" (the frames' own
-  timestamps, see formcheck.live): once the set has run SETTLE_S past the end of the
-  clip, every rep in it has been seen and the padding adds none.
-* Two checks make the margins explicit instead of hoping: the camera started before
-  the clip's first rep (else the lead-in was too short), and the camera was stopped
-  before the file could loop (else the padding was too short). Both use the fact
-  that a file camera can fall behind the wall clock but never run ahead of it.
+Chromium loops a fake-camera file, so the clips are padded: their first frame is
+repeated for LEAD_S before (WebRTC connecting, the camera check and the 3-2-1 all
+happen on still frames) and their last frame for TRAIL_S after (the margin before the
+file could loop). Nothing is timed by the wall clock: the tests wait for what the page
+shows or says, and read the clock the page shows (the frames' own time).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,21 +27,27 @@ from browserkit import ROOT, launch_chromium, main_text, run_app, screenshot, wa
 from formcheck.video import to_y4m
 
 CLIP = ROOT / "sample_videos" / "glute_bridge_side_clean.mp4"
-#: The live page (the app's default page) on the clip's exercise.
+#: A front view of a standing exercise: the wrong view for a squat, which wants the side.
+FRONT_CLIP = ROOT / "sample_videos" / "standing_hip_hike_right_clean.mp4"
+#: The live page on the clip's exercise (one exercise: its whole prescription).
 LIVE = "/?exercise=glute_bridge"
-#: Still frames before the clip: WebRTC connects in about 1 s on an idle machine.
-LEAD_S = 6.0
+#: Still frames before the clip: WebRTC connects (1-3 s), the camera check (1-2 s) and
+#: the 3-2-1 (3 s) all happen before the clip's first rep.
+LEAD_S = 12.0
 #: Still frames after it: the margin before the file loops (about 14 MB per second).
-TRAIL_S = 45.0
-#: Stream time past the clip's end before the count is read.
-SETTLE_S = 6.0
+TRAIL_S = 40.0
 #: Failure bound only (a broken stream); the checks themselves never wait on the clock.
-GIVE_UP_S = 300.0
-REPS_RE = re.compile(r"Reps (\d+) / (\d+)")
-# Runs in every frame (the WebRTC component is an iframe): keeps the camera stream so a
-# test can stop its track, the way a camera that is unplugged or taken by another app stops.
-KEEP_CAMERA_STREAM = """
+GIVE_UP_MS = int(os.environ.get("FC_GIVE_UP_MS", "300000"))
+# Runs in every frame: records what the page speaks, and keeps the camera stream so a test
+# can stop its track, the way a camera that is unplugged or taken by another app stops.
+INIT = """
 (() => {
+  const said = [];
+  window.__fcSaid = said;
+  if (window.speechSynthesis) {
+    const synth = window.speechSynthesis;
+    synth.speak = (u) => { said.push(u.text); };
+  }
   const md = navigator.mediaDevices;
   if (!md || !md.getUserMedia) return;
   const original = md.getUserMedia.bind(md);
@@ -64,26 +63,20 @@ KEEP_CAMERA_STREAM = """
   };
 })();
 """
-SET_TIME_RE = re.compile(r"Set time (\d+):(\d\d(?:\.\d+)?)")
-#: The reps tile and the footer's set time, read in one go.
+#: The panel, read in one go.
 READ_PANEL = """() => {
-  const reps = document.querySelector('#fc-reps');
-  const main = document.querySelector('[data-testid="stMain"]');
-  return [reps ? reps.innerText : '', main ? main.innerText : ''];
+  const text = (id) => { const e = document.getElementById(id); return e ? e.innerText : ''; };
+  return {count: text('fc-count'), label: text('fc-count-label'), cue: text('fc-cue'),
+          where: text('fc-where'), foot: text('fc-foot'), hold: text('fc-hold'),
+          said: window.__fcSaid ? [...window.__fcSaid] : []};
 }"""
-#: True once the footer's set time is at least ``min_s`` seconds.
-SET_TIME_AT_LEAST = """(min_s) => {
-  const m = /Set time (\\d+):(\\d\\d(?:\\.\\d+)?)/.exec(document.body.innerText);
-  return !!m && Number(m[1]) * 60 + Number(m[2]) >= min_s;
-}"""
+TIME_RE = re.compile(r"Time (\d+):(\d\d(?:\.\d+)?)")
 
 
 @dataclass(frozen=True)
 class FakeCamera:
     y4m: Path
     reps: int  # the clip's true count
-    first_rep: tuple[float, float]  # (start, end) of its first rep, in clip time
-    clip_s: float  # the clip's length inside the file (from LEAD_S on)
     loop_s: float  # the whole file: Chromium starts again from its first frame here
 
 
@@ -120,63 +113,66 @@ def padded_y4m(src: Path, dst: Path, lead_s: float, trail_s: float) -> tuple[int
     return n, lead + n + trail, fps
 
 
+def _camera(src: Path, tmp: Path, lead_s: float = LEAD_S) -> FakeCamera:
+    if not src.is_file():
+        pytest.skip(f"{src.name} is not in sample_videos/")
+    truth = json.loads(src.with_suffix(".json").read_text())
+    y4m = tmp / "camera.y4m"
+    _, total, fps = padded_y4m(src, y4m, lead_s, TRAIL_S)
+    return FakeCamera(y4m, int(truth["reps"]), total / fps)
+
+
 @pytest.fixture(scope="module")
 def fake_camera(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeCamera]:
-    if not CLIP.is_file():
-        pytest.skip(f"{CLIP.name} is not in sample_videos/")
-    truth = json.loads(CLIP.with_suffix(".json").read_text())
-    y4m = tmp_path_factory.mktemp("camera") / "camera.y4m"
-    n, total, fps = padded_y4m(CLIP, y4m, LEAD_S, TRAIL_S)
-    (start, end), *_ = truth["rep_times"]
-    yield FakeCamera(y4m, int(truth["reps"]), (start, end), clip_s=n / fps, loop_s=total / fps)
-    y4m.unlink(missing_ok=True)  # ~1 GB: do not leave it in pytest's kept temp dirs
+    cam = _camera(CLIP, tmp_path_factory.mktemp("camera"))
+    yield cam
+    cam.y4m.unlink(missing_ok=True)  # ~1 GB: do not leave it in pytest's kept temp dirs
 
 
-def read_panel(pg: Any) -> tuple[int | None, float | None]:
-    """(reps shown, set time shown in seconds); None for what the page does not show yet."""
-    reps_text, main = pg.evaluate(READ_PANEL)
-    m = REPS_RE.search(reps_text)
-    t = SET_TIME_RE.search(main)
-    return (
-        int(m.group(1)) if m else None,
-        int(t.group(1)) * 60 + float(t.group(2)) if t else None,
+def open_live(playwright_instance: Any, url: str, cam: FakeCamera, viewport=(1400, 1000)):
+    browser = launch_chromium(
+        playwright_instance,
+        ["--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={cam.y4m}"],
     )
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    context.add_init_script(INIT)
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    pg.goto(url)
+    wait_for_app(pg, "#fc-count")
+    return browser, pg
 
 
-@dataclass
-class SetWatch:
-    """What the page showed while the set ran, against the test's own clock."""
+def upload_routine(pg: Any, tmp_path: Path, text: str, name: str) -> None:
+    """Choose "A routine" in the sidebar and upload a routine file."""
+    path = tmp_path / "mine.toml"
+    path.write_text(text)
+    sidebar = pg.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("A routine", exact=True).click()
+    wait_for_app(pg, '[data-testid="stFileUploaderDropzoneInput"]')
+    sidebar.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    pg.get_by_role("heading", name=name).wait_for(timeout=60_000)
+    wait_for_app(pg, "#fc-count")
 
-    started: float  # monotonic time of the Start click (the camera starts after it)
-    history: list[tuple[float, int]]  # (set time, reps) each time the count changed
-    first_frame_by_s: float  # camera time of the set's first frame is at most this
-    reps: int | None = None
+
+def start(pg: Any) -> None:
+    pg.frame_locator('iframe[title*="webrtc_streamer"]').get_by_role("button", name="Start").click()
 
 
-def watch_set(pg: Any, started: float, until_set_s: float, on_reading: Any = None) -> SetWatch:
-    """Poll the panel until the set time reaches ``until_set_s``; return what was seen.
+def wait_for(pg: Any, js_condition: str, timeout_ms: int = GIVE_UP_MS) -> dict:
+    """Wait until ``js_condition`` (a function of the panel, ``p``) holds; the panel then."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    ``first_frame_by_s``: each reading at wall time W (since Start) showing set time T
-    bounds the camera time of the set's first frame by W - T (the frame shown was
-    captured no later than W, and T after the first). A file camera's position is never
-    ahead of its wall time, so the set saw the file from at most this point on.
-    """
-    watch = SetWatch(started, [], float("inf"))
-    while True:
-        reps, set_t = read_panel(pg)
-        wall = time.monotonic() - started
-        if set_t is not None:
-            watch.first_frame_by_s = min(watch.first_frame_by_s, wall - set_t)
-            if reps is not None and (not watch.history or watch.history[-1][1] != reps):
-                watch.history.append((set_t, reps))
-            if on_reading is not None:
-                on_reading(reps, set_t)
-            if set_t >= until_set_s:
-                watch.reps = reps
-                return watch
-        if wall > GIVE_UP_S:
-            pytest.fail(f"set time never reached {until_set_s:.1f} s; seen {watch.history}")
-        time.sleep(0.25)
+    try:
+        pg.wait_for_function(
+            f"() => {{ const p = ({READ_PANEL})(); return ({js_condition}) ? p : null; }}",
+            timeout=timeout_ms,
+        )
+    except PlaywrightTimeout:
+        screenshot(pg, "failed_wait", height=1000)
+        pytest.fail(f"the page never showed {js_condition}; it shows {pg.evaluate(READ_PANEL)}")
+    panel: dict = pg.evaluate(READ_PANEL)
+    return panel
 
 
 def stop_camera(pg: Any) -> None:
@@ -185,94 +181,141 @@ def stop_camera(pg: Any) -> None:
     assert frame.evaluate("() => window.__fcStopCamera()") >= 1
 
 
-def test_live_counts_the_clips_reps(
-    app_url: str, playwright_instance: Any, fake_camera: FakeCamera
+def test_a_live_set_ends_at_its_target_and_is_spoken(
+    app_url: str, playwright_instance: Any, fake_camera: FakeCamera, tmp_path: Path
 ) -> None:
+    """A routine file with one bridge set of the clip's reps: the camera check and the
+    3-2-1 on the still lead-in, every rep spoken, then "set done" at the target."""
     cam = fake_camera
-    truth, loop_s = cam.reps, cam.loop_s
-    first_rise_s = LEAD_S + cam.first_rep[0]  # in the camera file's time
-    browser = launch_chromium(
-        playwright_instance,
-        ["--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={cam.y4m}"],
+    n = cam.reps
+    routine = (
+        'schema_version = 1\nid = "mine"\nname = "Bridge test"\n'
+        f'[[exercise]]\nid = "glute_bridge"\nsets = 1\nreps = {n}\n'
     )
+    browser, pg = open_live(playwright_instance, app_url + LIVE, cam)
     try:
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        context.add_init_script(KEEP_CAMERA_STREAM)
-        pg = context.new_page()
-        pg.set_default_timeout(30_000)
-        pg.goto(app_url + LIVE)
-        wait_for_app(pg, "#fc-reps")
-        text = main_text(pg)
-        assert "Live coaching" in text and "Camera." in text and "Prescription." in text
-        assert "Reps 0 / 10" in text
-        component = pg.frame_locator('iframe[title*="webrtc_streamer"]')
-        component.get_by_role("button", name="Start set").click()
-        started = time.monotonic()
-
-        # Read the count once the set's own clock is SETTLE_S past the end of the clip.
-        shot: dict[str, float] = {}
-
-        def mid_set_screenshot(reps: int | None, set_t: float) -> None:
-            if reps == truth - 1 and "done" not in shot:  # mid-set, with the overlay
-                shot.setdefault("since", set_t)
-                if set_t - shot["since"] >= 1.5:
-                    screenshot(pg, "live", height=900)
-                    shot["done"] = set_t
-
-        watch = watch_set(pg, started, LEAD_S + cam.clip_s + SETTLE_S, mid_set_screenshot)
-        stop_camera(pg)  # no frame after this one: the count can no longer change
-        stopped_by_s = time.monotonic() - started
-        seen = f"count history (set time, reps) {watch.history}"
-        assert watch.first_frame_by_s < first_rise_s, (
-            f"the set's first frame came at most {watch.first_frame_by_s:.1f} s into the "
-            f"camera file, after the clip's first rep began at {first_rise_s:.1f} s: "
-            f"make LEAD_S longer; {seen}"
-        )
-        assert stopped_by_s < loop_s, (
-            f"the camera ran {stopped_by_s:.1f} s; the file loops at {loop_s:.1f} s, "
-            f"so a second pass may have been counted: make TRAIL_S longer; {seen}"
-        )
-        assert watch.reps == truth, f"live count {watch.reps}, truth {truth}; {seen}"
-        text = main_text(pg)
-        assert f"Reps {truth} / 10" in text
-        fps = re.search(r"analysing (\d+) frames/s", text)
-        assert fps is not None, text
-        print(
-            f"\nlive reps {watch.reps} (truth {truth}); {seen}; analysed {fps.group(1)} "
-            f"frames/s; first frame <= {watch.first_frame_by_s:.1f} s into the file; "
-            f"camera stopped {stopped_by_s:.1f} s after Start (file loops at {loop_s:.0f} s)"
-        )
-
-        # The camera went away (its track stopped): the page says so and the set is kept.
-        pg.get_by_text("The camera stopped sending video").wait_for(timeout=30_000)
-        assert f"Reps {truth} / 10" in main_text(pg)
-
-        # Another browser session has its own coach: it has counted nothing.
-        other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-        other.goto(app_url + LIVE)
-        wait_for_app(other, "#fc-reps")
-        assert "Reps 0 / 10" in main_text(other) and "Camera off" in main_text(other)
-        other.context.close()
-
-        # End the set: the summary keeps what was counted and offers the downloads.
-        pg.get_by_role("button", name="End set").click()
-        pg.get_by_role("heading", name="Last set").wait_for(timeout=30_000)
+        upload_routine(pg, tmp_path, routine, "Bridge test")
+        assert pg.locator("#fc-count").inner_text() == f"0 / {n}"
+        start(pg)
+        panel = wait_for(pg, "p.label === 'get ready'")  # the camera check passed: 3-2-1
+        assert panel["count"] in ("3", "2", "1")
+        wait_for(pg, "p.label === 'reps'")
+        wait_for(pg, f"p.count === '{n - 1} / {n}'")
+        screenshot(pg, "live", height=1000)
+        panel = wait_for(pg, "p.cue.startsWith('Routine complete')")
+        said = panel["said"]
+        assert said[0] == "Glute bridge", said
+        assert said[1:5] == ["3", "2", "1", "Go"], said
+        print("\nspoken:", said)
+        assert [s for s in said[5:] if s.isdigit()] == [str(k) for k in range(1, n)], said
+        assert said[-1] == f"{n}. Set done. Routine complete. Well done", said
+        assert panel["count"] == f"{n} / {n}"
+        time_read = TIME_RE.search(panel["foot"])
+        assert time_read is not None, panel
+        # End: the summary keeps the set, with its downloads
+        pg.get_by_role("button", name="End").click()
+        pg.get_by_text("set(s) recorded").wait_for(timeout=60_000)
         wait_for_app(pg)
-        summary = main_text(pg)
-        assert re.search(rf"\b{truth} reps?\b", summary), summary
-        assert "Report (JSON)" in summary and "Reps (CSV)" in summary
-
-        # A second set, stopped for pain: the reason is recorded and nothing more is asked.
-        component.get_by_role("button", name="Start set").click()
-        pg.wait_for_function(SET_TIME_AT_LEAST, arg=3.0, timeout=GIVE_UP_S * 1000)
-        pg.get_by_role("button", name="Stop — pain").click()
-        pg.get_by_text("Set stopped at").wait_for(timeout=30_000)
+        text = main_text(pg)
+        assert "Bridge test: 1 set(s) recorded." in text
+        pg.get_by_text("Glute bridge, set 1").click()
         wait_for_app(pg)
-        summary = main_text(pg)
-        assert "pain increased or spread down the leg" in summary
-        assert "No more reps were asked for after that." in summary
+        assert "Report (JSON)" in main_text(pg)
     finally:
         browser.close()
+
+
+ROUTINE_2 = """
+schema_version = 1
+id = "two"
+name = "Two exercises"
+change_s = 4
+[[exercise]]
+id = "glute_bridge"
+sets = 1
+reps = 1
+[[exercise]]
+id = "pelvic_tilt"
+reps = 5
+"""
+
+
+def test_a_routine_moves_through_a_rest_into_the_next_exercise_and_mute_silences(
+    app_url: str, playwright_instance: Any, fake_camera: FakeCamera, tmp_path: Path
+) -> None:
+    cam = fake_camera
+    browser, pg = open_live(playwright_instance, app_url + LIVE, cam)
+    try:
+        upload_routine(pg, tmp_path, ROUTINE_2, "Two exercises")
+        assert "exercise 1 of 2" in pg.locator("#fc-where").inner_text()
+        pg.get_by_text("Mute voice").click()
+        wait_for_app(pg, "#fc-count")
+        start(pg)
+        panel = wait_for(pg, "p.label === 'reps'")  # counting, and nothing said
+        assert panel["said"] == [], panel
+        panel = wait_for(pg, "p.label === 'next exercise'")  # the set is done: a rest
+        assert panel["said"] == [], panel
+        assert re.fullmatch(r"0:0[0-4]", panel["count"]), panel
+        assert "Next: Pelvic tilt" in panel["cue"] and "Set done (1 / 1 reps)" in panel["cue"]
+        # voice back on: the next lines are spoken
+        pg.get_by_text("Mute voice").click()
+        panel = wait_for(pg, "p.where.startsWith('Pelvic tilt') && p.label !== 'next exercise'")
+        assert "exercise 2 of 2" in panel["where"], panel
+        panel = wait_for(pg, "p.said.includes('Go')")  # its 3-2-1, spoken
+        assert not any("Set done" in line for line in panel["said"]), panel  # muted: never
+        # the camera goes away: the page says so and keeps the routine
+        stop_camera(pg)
+        pg.get_by_text("The camera stopped sending video").wait_for(timeout=60_000)
+        # stop for pain: recorded, and nothing more is asked
+        pg.get_by_role("button", name="Stop — pain").click()
+        pg.get_by_text("Stopped: pain increased").wait_for(timeout=60_000)
+        wait_for_app(pg)
+        text = main_text(pg)
+        assert "Your sets so far are kept" in text and "Glute bridge" in text
+    finally:
+        browser.close()
+
+
+def test_the_camera_check_reports_the_wrong_view(
+    app_url: str, playwright_instance: Any, tmp_path: Path
+) -> None:
+    """A hip hike filmed from the front, on the squat (which wants a side view): the check
+    says to turn side-on, on screen and aloud, and nothing is counted."""
+    cam = _camera(FRONT_CLIP, tmp_path, lead_s=2.0)
+    browser, pg = open_live(playwright_instance, app_url + "/?exercise=squat_lift", cam)
+    try:
+        start(pg)
+        panel = wait_for(pg, "p.cue === 'Turn side-on to the camera'")
+        assert panel["label"] == "get in position"
+        panel = wait_for(pg, "p.said.includes('Turn side-on to the camera')")
+        screenshot(pg, "live_camera_check", height=1000)
+        assert panel["count"] == "…"
+    finally:
+        browser.close()
+        cam.y4m.unlink(missing_ok=True)
+
+
+def test_the_coaching_view_is_readable_on_a_phone_and_from_the_floor(
+    app_url: str, browser: Any
+) -> None:
+    """The count and the cue are on the first screen of a phone, and the numbers are at
+    least a tenth of the viewport's height on a laptop and on a phone."""
+    for name, (w, h) in {"live_wide": (1400, 1000), "live_phone": (390, 844)}.items():
+        context = browser.new_context(viewport={"width": w, "height": h}, is_mobile=w < 500)
+        pg = context.new_page()
+        pg.goto(app_url + LIVE)
+        wait_for_app(pg, "#fc-cue")
+        count = pg.locator("#fc-count").bounding_box()
+        cue = pg.locator("#fc-cue").bounding_box()
+        assert count is not None and cue is not None
+        assert count["y"] >= 0 and count["y"] + count["height"] <= h, (name, count)
+        assert cue["y"] + cue["height"] <= h, (name, cue)
+        size = pg.evaluate(
+            "() => parseFloat(getComputedStyle(document.getElementById('fc-count')).fontSize)"
+        )
+        assert size >= 0.1 * h, (name, size)
+        screenshot(pg, name, height=h, max_width=w if w < 500 else 1100)
+        context.close()
 
 
 def lan_address() -> str | None:
@@ -320,8 +363,6 @@ def test_live_from_another_device_over_https_on_the_lan(
         capture_output=True,
     )
     cam = fake_camera
-    truth, loop_s = cam.reps, cam.loop_s
-    first_rise_s, first_rep_done_s = (LEAD_S + t for t in cam.first_rep)
     with run_app(tmp_path / "streamlit.log", address="0.0.0.0", host=ip, cert=(cert, key)) as url:
         browser = launch_chromium(
             playwright_instance,
@@ -333,29 +374,17 @@ def test_live_from_another_device_over_https_on_the_lan(
         )
         try:
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
-            context.add_init_script(KEEP_CAMERA_STREAM)
+            context.add_init_script(INIT)
             pg = context.new_page()
             pg.goto(url + LIVE)
-            wait_for_app(pg, "#fc-reps")
+            wait_for_app(pg, "#fc-count")
             assert pg.evaluate("window.isSecureContext") is True
             assert "Browsers only allow the camera" not in main_text(pg)
-            pg.frame_locator('iframe[title*="webrtc_streamer"]').get_by_role(
-                "button", name="Start set"
-            ).click()
-            started = time.monotonic()
-            # The first rep of the clip comes back through the LAN connection: read the
-            # count once the set's clock is SETTLE_S past the end of that rep.
-            watch = watch_set(pg, started, first_rep_done_s + SETTLE_S)
-            stop_camera(pg)
-            stopped_by_s = time.monotonic() - started
-            seen = f"count history (set time, reps) {watch.history}"
-            assert watch.first_frame_by_s < first_rise_s, (
-                f"the set's first frame came at most {watch.first_frame_by_s:.1f} s into "
-                f"the file, after the first rep began at {first_rise_s:.1f} s; {seen}"
-            )
-            assert stopped_by_s < loop_s, f"the file may have looped; {seen}"
-            # Later reps may be in already (the set's clock starts when WebRTC connects).
-            assert watch.reps is not None and 1 <= watch.reps <= truth, seen
+            start(pg)
+            # The clip comes back through the LAN connection: the camera check passes and
+            # the first rep is counted.
+            panel = wait_for(pg, "p.count.startsWith('1 /')")
+            assert panel["label"] == "reps" and panel["said"][:1] == ["Glute bridge"], panel
         finally:
             browser.close()
 
@@ -369,7 +398,7 @@ def test_plain_http_on_the_lan_explains_how_to_enable_the_camera(
     with run_app(tmp_path / "streamlit.log", address="0.0.0.0", host=ip) as url:
         pg = browser.new_context().new_page()
         pg.goto(url + LIVE)
-        wait_for_app(pg, "#fc-reps")
+        wait_for_app(pg, "#fc-count")
         assert pg.evaluate("window.isSecureContext") is False
         text = main_text(pg)
         assert "Browsers only allow the camera on https:// or localhost" in text
@@ -378,16 +407,18 @@ def test_plain_http_on_the_lan_explains_how_to_enable_the_camera(
 
 
 def test_live_panel_fits_every_spec_shape(app_url: str, page: Any) -> None:
-    """Before a set (no camera needed): a hold-only exercise counts holds against its
-    prescription, a two-way one shows a tile per direction, a per-side one the side picker."""
+    """Before a set (no camera needed): a hold-only exercise counts holds of the prescribed
+    time, a two-way one shows each way, a per-side one the side picker, a rep set no hold."""
+    from formcheck.app.coach_view import coach_view
+    from formcheck.routine import single
     from formcheck.spec import load_specs
-    from formcheck.ui_helpers import LiveStatus, direction_label
 
     specs = load_specs()
     shapes = {
         "hold-only": [s for s in specs.values() if s.hold_only],
         "two-way": [s for s in specs.values() if s.directions],
-        "per side": [s for s in specs.values() if s.has_sides],
+        "per side": [s for s in specs.values() if s.has_sides and not s.is_timer],
+        "reps": [s for s in specs.values() if s.reps and not s.hold_only and s.hold],
     }
     seen = []
     for shape, found in shapes.items():
@@ -395,17 +426,19 @@ def test_live_panel_fits_every_spec_shape(app_url: str, page: Any) -> None:
             continue
         spec = min(found, key=lambda s: s.id)
         page.goto(f"{app_url}/?exercise={spec.id}")
-        wait_for_app(page, "#fc-reps")
+        wait_for_app(page, "#fc-count")
         heading = page.get_by_role("heading", level=1).inner_text()
         assert spec.name in heading, (shape, heading)
-        waiting = LiveStatus.waiting(spec, spec.prescription.sides[0] if spec.has_sides else None)
-        assert page.locator("#fc-reps .fc-big").inner_text() == waiting.reps_text, shape
+        side = spec.prescription.sides[0] if spec.has_sides else None
+        view = coach_view(None, False, single(spec, side))
+        assert page.locator("#fc-count").inner_text() == view.count, shape
+        assert page.locator("#fc-count-label").inner_text() == view.count_label, shape
         if spec.hold_only:
-            assert waiting.reps_text.startswith("Holds 0")
-            assert page.locator("#fc-hold .fc-big").inner_text() == waiting.hold_text
-        for d in spec.directions:
-            tile = page.locator(f"#fc-dir-{d} .fc-big")
-            assert tile.inner_text() == f"{direction_label(d)} 0", shape
+            assert view.count_label.startswith("holds of")
+        if shape == "reps":
+            assert view.count_label == "reps" and page.locator("#fc-hold").count() == 0
+        if spec.directions:
+            assert page.locator("#fc-directions").inner_text() == view.directions != ""
         sidebar = page.locator('[data-testid="stSidebar"]')
         assert (sidebar.get_by_text("Working side").count() == 1) == spec.has_sides, shape
         if shape == "two-way":
