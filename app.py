@@ -17,35 +17,6 @@ import streamlit as st
 
 from formcheck.app import library_page, live_page, review_page, widgets
 
-
-def _use_starlette_media_handling() -> None:
-    """Work around Streamlit 1.60 + Starlette >= 1.5 serving video and images as HTTP 500.
-
-    Streamlit's media-aware gzip responders hold back the response start for
-    video/image content, which newer Starlette no longer sends for them
-    ("Expected ASGI message 'http.response.start'"), so st.video cannot load.
-    Starlette >= 1.5 excludes media and 206 responses from gzip by itself, which
-    is what Streamlit switched to upstream (streamlit/streamlit#16462); do the
-    same here. Idempotent; does nothing on other versions.
-    """
-    try:
-        import starlette
-        from starlette.middleware.gzip import GZipResponder, IdentityResponder
-        from streamlit.web.server.starlette import starlette_gzip_middleware as gz
-    except ImportError:
-        return
-    major, minor = (int(x) for x in starlette.__version__.split(".")[:2])
-    if (major, minor) < (1, 5) or not hasattr(gz, "_MediaAwareGZipResponder"):
-        return
-    gz._MediaAwareGZipResponder.send_with_compression = (  # type: ignore[method-assign]
-        GZipResponder.send_with_compression
-    )
-    gz._MediaAwareIdentityResponder.send_with_compression = (  # type: ignore[method-assign]
-        IdentityResponder.send_with_compression
-    )
-
-
-_use_starlette_media_handling()
 # A local icon: an emoji icon is fetched from a CDN by the browser, and 500'd on first load.
 ICON = Path(__file__).resolve().parent / "formcheck" / "app" / "icon.png"
 st.set_page_config(page_title="formcheck", page_icon=str(ICON), layout="wide")

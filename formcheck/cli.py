@@ -118,7 +118,14 @@ def _print_summary(s: dict[str, object], side_auto: bool, decode_error: str | No
         f"{s['name']}"
         + (f", {side} side" + (" (found from the clip)" if side_auto else "") if side else "")
     )
-    reps_txt = f"{s['reps']}" + (f" (target {reps_t[0]}-{reps_t[1]})" if reps_t else "")
+    span = (
+        ""
+        if not reps_t
+        else str(reps_t[0])
+        if reps_t[0] == reps_t[1]
+        else f"{reps_t[0]}-{reps_t[1]}"
+    )
+    reps_txt = f"{s['reps']}" + (f" (target {span})" if span else "")
     print(f"  reps:   {reps_txt}")
     if hold_t:
         print(f"  hold:   {s['hold_s']:.1f} s (target {hold_t[0]:g} s)")

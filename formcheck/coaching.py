@@ -267,7 +267,8 @@ def set_target(spec: ExerciseSpec) -> tuple[int | None, str, float | None]:
         or (not spec.reps and spec.hold is not None)
         or (spec.count_target is None and spec.hold is not None)
     ):
-        return (spec.count_target or 1), "holds", hold_s
+        # no count given: one hold (each way, for a two-way exercise such as cat-cow)
+        return (spec.count_target or max(1, len(spec.directions))), "holds", hold_s
     if spec.count_target is not None:
         return spec.count_target, "reps", None
     return None, "reps", None

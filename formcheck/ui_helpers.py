@@ -187,6 +187,12 @@ def _art(number: str) -> str:
     return ARTICLES.get(number, f"article {number}")
 
 
+def sentence(text: str) -> str:
+    """``text`` ending in one full stop (never "..", "!." or "?.")."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
+
+
 def plain_words(text: str) -> str:
     """A spec's text for a user: article names instead of seed numbers, no library or
     file names ("MediaPipe", "exercise_catalogue.md", "rendered clips")."""
@@ -521,7 +527,7 @@ def summary_headline(record: SessionRecord) -> str:
     if not s["assessed"]:
         return (
             f"Could not assess this {('set' if record.meta.get('live') else 'clip')}: "
-            f"{s['reason']}."
+            f"{sentence(str(s['reason']))}"
         )
     parts = []
     spec = record.spec

@@ -460,3 +460,17 @@ def test_no_jargon_in_what_the_library_shows() -> None:
             shown = plain_words(text) if text is not prescription_source(spec) else text
             for word in ("MediaPipe", "Seed 0", "seed 0", "rendered", "exercise_catalogue"):
                 assert word not in shown, (spec.id, shown)
+
+
+@pytest.mark.parametrize(
+    ("text", "out"),
+    [
+        ("no person", "no person."),
+        ("left knee hidden.", "left knee hidden."),
+        ("why?", "why?"),
+        ("wait…", "wait…"),
+        ("x. ", "x."),
+    ],
+)
+def test_a_reason_ends_in_one_full_stop(text: str, out: str) -> None:
+    assert ui.sentence(text) == out

@@ -60,11 +60,23 @@ _SPEAK_JS = """
 """
 _MUTE_JS = "<script>window.speechSynthesis && window.speechSynthesis.cancel();</script>"
 _FULLSCREEN = """
-<button id="fc-fullscreen" class="fc-fs" onclick="(function(){
-  const el = document.querySelector('.st-key-fc-coach');
-  if (document.fullscreenElement) { document.exitFullscreen(); }
-  else if (el && el.requestFullscreen) { el.requestFullscreen(); }
-})()">Full screen</button>
+<button id="fc-fullscreen" class="fc-fs" type="button">Full screen</button>
+<script>
+(() => {
+  const wire = () => {
+    const b = document.getElementById('fc-fullscreen');
+    if (!b || b.dataset.wired) return;
+    b.dataset.wired = '1';
+    b.addEventListener('click', () => {
+      const el = document.querySelector('.st-key-fc-coach');
+      if (document.fullscreenElement) document.exitFullscreen();
+      else if (el && el.requestFullscreen) el.requestFullscreen();
+    });
+  };
+  wire();
+  setTimeout(wire, 0);
+})();
+</script>
 """
 
 
@@ -285,31 +297,39 @@ def _show_panel(
 
 def _below(routine: Routine, state: LiveState, playing: bool) -> None:
     """Under the coaching view: the last routine's result (camera off), the plan, how to
-    set up, and the pain score before starting (camera off)."""
+    set up, and the pain score before starting (camera off).
+
+    While the camera plays, this script run never ends (it polls the coach), so nothing a
+    camera-off run drew may be left over: each part is a placeholder, emptied explicitly.
+    """
     done = state.finished
-    if playing:
-        pass
-    elif done is not None and done.routine.id == routine.id:
-        _show_finished(state)
-    else:
-        st.caption(
-            "Press **Start** and allow the camera. Each set starts with a camera check "
-            "and a 3-2-1; the count and the cues are spoken (mute them with the switch)."
-        )
+    top = st.empty()
     left, right = st.columns(2)
     with left:
         st.markdown("**Today's plan** " + f"(about {clock(routine.estimated_s())})")
         if routine.description:
             st.caption(routine.description)
         st.markdown("\n".join(f"- {line[line.index(' ') + 1 :]}" for line in plan_lines(routine)))
-    with right:
-        if not playing:
-            widgets.show_setup(routine.items[0].spec, picture=False, compact=True)
-            state.pain_before = st.pills(
-                "Pain now, before you start (0 none, 10 worst)",
-                list(range(11)),
-                key="fc-pain-before",
+    setup = right.empty()
+    if playing:
+        top.empty()
+        setup.empty()
+        return
+    with top.container():
+        if done is not None and done.routine.id == routine.id:
+            _show_finished(state)
+        else:
+            st.caption(
+                "Press **Start** and allow the camera. Each set starts with a camera check "
+                "and a 3-2-1; the count and the cues are spoken (mute them with the switch)."
             )
+    with setup.container():
+        widgets.show_setup(routine.items[0].spec, picture=False, compact=True)
+        state.pain_before = st.pills(
+            "Pain now, before you start (0 none, 10 worst)",
+            list(range(11)),
+            key="fc-pain-before",
+        )
 
 
 def _show_finished(state: LiveState) -> None:

@@ -303,6 +303,11 @@ def test_the_coaching_view_is_readable_on_a_phone_and_from_the_floor(
     for name, (w, h) in {"live_wide": (1400, 1000), "live_phone": (390, 844)}.items():
         context = browser.new_context(viewport={"width": w, "height": h}, is_mobile=w < 500)
         pg = context.new_page()
+        icons: list[tuple[int, str]] = []
+        pg.on(
+            "response",
+            lambda r, seen=icons: seen.append((r.status, r.url)) if "icon" in r.url else None,
+        )
         pg.goto(app_url + LIVE)
         wait_for_app(pg, "#fc-cue")
         count = pg.locator("#fc-count").bounding_box()
@@ -315,6 +320,13 @@ def test_the_coaching_view_is_readable_on_a_phone_and_from_the_floor(
         )
         assert size >= 0.1 * h, (name, size)
         screenshot(pg, name, height=h, max_width=w if w < 500 else 1100)
+        # the page icon is served from this machine, on the first load too
+        assert icons and all(status == 200 for status, _ in icons), icons
+        assert all(url.startswith(app_url) for _, url in icons), icons
+        # full screen: the coaching view alone (video, numbers, cue) fills the screen
+        pg.locator("#fc-fullscreen").click()
+        pg.wait_for_function("() => !!document.fullscreenElement")
+        assert "st-key-fc-coach" in pg.evaluate("() => document.fullscreenElement.className")
         context.close()
 
 
