@@ -25,7 +25,7 @@ from formcheck.app import timer_page, widgets
 from formcheck.app.coach_view import CoachView, coach_view, plan_lines
 from formcheck.app.live_state import LiveState
 from formcheck.errors import CameraError, FormcheckError
-from formcheck.routine import Routine, clock, load_routines, parse_routine, single
+from formcheck.routine import DEFAULT_ROUTINE, Routine, clock, load_routines, parse_routine, single
 from formcheck.tomlfile import read_toml
 
 PAGE_REFRESH_S = 0.1
@@ -38,6 +38,7 @@ ROUTINE_WIDGET = "fc-routine"
 MUTE = "fc-mute"
 #: ``?routine=ID`` opens the page on that routine.
 ROUTINE_PARAM = "routine"
+UPLOADED = "uploaded"  # ?routine= while an uploaded routine file is coached
 
 #: Speaks the lines it has not spoken yet (ids are remembered in the page's window).
 _SPEAK_JS = """
@@ -114,6 +115,21 @@ def _uploaded_routine(upload: Any) -> tuple[Routine, str] | None:
     return parsed, "upload:" + hashlib.sha1(data).hexdigest()[:16]
 
 
+def _mode_from_url() -> str:
+    """The address says what to coach: ``?routine=ID`` a routine, ``?exercise=ID`` alone
+    one exercise (a link from the library), neither the daily routine."""
+    if st.query_params.get(ROUTINE_PARAM):
+        return ROUTINE_MODE
+    return EXERCISE_MODE if widgets.LINK_PARAM in st.query_params else ROUTINE_MODE
+
+
+def _mode_changed() -> None:
+    if st.session_state.get(MODE) == ROUTINE_MODE:
+        st.query_params[ROUTINE_PARAM] = st.session_state.get(ROUTINE_WIDGET) or DEFAULT_ROUTINE
+    else:
+        st.query_params.pop(ROUTINE_PARAM, None)
+
+
 def _choose_routine(spec: Any, side: str | None) -> tuple[Routine, str] | None:
     """The sidebar's coaching choice: a routine, or the exercise picked above (its whole
     prescription: every set and side, the picked side first). None: a guided timer."""
@@ -123,7 +139,9 @@ def _choose_routine(spec: Any, side: str | None) -> tuple[Routine, str] | None:
         st.session_state[ROUTINE_WIDGET] = wanted
     with st.sidebar:
         st.divider()
-        mode = st.segmented_control("Coach", [ROUTINE_MODE, EXERCISE_MODE], key=MODE, required=True)
+        mode = st.segmented_control(
+            "Coach", [ROUTINE_MODE, EXERCISE_MODE], key=MODE, required=True, on_change=_mode_changed
+        )
         if mode == ROUTINE_MODE:
             rid = st.selectbox(
                 "Routine",
@@ -134,7 +152,7 @@ def _choose_routine(spec: Any, side: str | None) -> tuple[Routine, str] | None:
             upload = st.file_uploader("Or your own routine (TOML)", type=["toml"])
             mine = _uploaded_routine(upload) if upload is not None else None
             if mine is not None:
-                st.query_params.pop(ROUTINE_PARAM, None)
+                st.query_params[ROUTINE_PARAM] = UPLOADED
                 return mine
             st.query_params[ROUTINE_PARAM] = rid
             return routines[rid], f"routine:{rid}"
@@ -147,10 +165,7 @@ def _choose_routine(spec: Any, side: str | None) -> tuple[Routine, str] | None:
 def render() -> None:
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-    if MODE not in st.session_state:
-        wanted = st.query_params.get(ROUTINE_PARAM)
-        plain = "exercise" in st.query_params and not wanted
-        st.session_state[MODE] = EXERCISE_MODE if plain else ROUTINE_MODE
+    st.session_state[MODE] = _mode_from_url()
     spec, side = widgets.sidebar(side_control=st.session_state[MODE] == EXERCISE_MODE)
     chosen = _choose_routine(spec, side)
     if chosen is None:  # a guided timer alone: nothing to film
