@@ -29,6 +29,13 @@ class _Rep:
     peak_g: float
     top_s: float | None = None
     seen_at_rest: bool = True  # False: first seen part-way (a set or clip starting mid-move)
+    # when the value crossed the exit level on the way up, interpolated between samples:
+    # what the minimum duration is measured from (start_s is the first sample past it)
+    left_s: float | None = None
+
+    @property
+    def began_s(self) -> float:
+        return self.start_s if self.left_s is None else self.left_s
 
 
 class RepCounter:
@@ -40,9 +47,12 @@ class RepCounter:
 
     A rep counts when it returns to rest after reaching the top, lasted at
     least ``min_duration_s`` and moved at least ``min_range`` from its rest
-    value. A movement that returns to rest without reaching the top is a
-    :class:`PartialRep` if it rose ``min_range`` inside the rest zone, or half
-    that after leaving the rest zone. :meth:`finish` counts a rep
+    value. Durations run between the times the value crossed the exit level,
+    interpolated between samples, so they do not depend on the frame rate (a
+    live stream analysed at 8 fps sees a crossing up to a gap late). A movement
+    that returns to rest without reaching the top is a :class:`PartialRep` if it
+    rose ``min_range`` inside the rest zone, or half that after leaving the rest
+    zone. :meth:`finish` counts a rep
     that reached the top even if the clip ends during the return.
 
     In a two-way motion on one feature, ``floor`` is the other direction's
@@ -77,6 +87,7 @@ class RepCounter:
         self._base_t: float | None = None
         self._away_since: float | None = None
         self._exit_offset = abs(motion.exit.value)
+        self._prev: tuple[float, float] | None = None  # last measured (t_s, oriented value)
 
     @property
     def waiting(self) -> bool:
@@ -166,6 +177,17 @@ class RepCounter:
             self._away_since = None
         return g - self._base
 
+    def _crossed(self, level: float, g: float, t_s: float) -> float:
+        """When the value crossed ``level`` on its way from the last measured sample to
+        ``g`` (linear between the two); ``t_s`` when that can't be told."""
+        if self._prev is None:
+            return t_s
+        t0, g0 = self._prev
+        if t_s <= t0 or g == g0:
+            return t_s
+        f = (level - g0) / (g - g0)
+        return t0 + f * (t_s - t0) if 0.0 <= f <= 1.0 else t_s
+
     def step(self, value: float | None, t_s: float) -> list[Event]:
         if value is None:
             return []  # hold the state: nothing can be concluded
@@ -173,6 +195,11 @@ class RepCounter:
         g = self._s * value
         if self.motion.relative:
             g = self._relative(g, t_s)
+        events = self._step(g, t_s)
+        self._prev = (t_s, g)
+        return events
+
+    def _step(self, g: float, t_s: float) -> list[Event]:
         events: list[Event] = []
         if self.phase is Phase.UNKNOWN:
             if self._wait_for_rest:  # after a cut: only a movement seen from rest counts
@@ -222,7 +249,12 @@ class RepCounter:
             if g >= self._exit:
                 self._attempt_peak, self._returning = None, False
                 self.phase = Phase.RISING
-                self._rep = _Rep(start_s=t_s, start_g=self._rest_g, peak_g=g)
+                self._rep = _Rep(
+                    start_s=t_s,
+                    start_g=self._rest_g,
+                    peak_g=g,
+                    left_s=self._crossed(self._exit, g, t_s),
+                )
                 if g >= self._enter:
                     self.phase, self._rep.top_s = Phase.TOP, t_s
             return events
@@ -238,10 +270,11 @@ class RepCounter:
                 # first seen part-way (the posture gate opening while the person is still
                 # settling into position) never left rest in view: no evidence of a lift.
                 # Nor is one shorter than a rep may be (a pose-model glitch on the way back).
+                back_s = self._crossed(self._exit, g, t_s)
                 if (
                     rep.seen_at_rest
                     and rep.peak_g - rep.start_g >= self.motion.min_range / 2
-                    and t_s - (self._rest_t if self._rest_t is not None else rep.start_s)
+                    and back_s - (self._rest_t if self._rest_t is not None else rep.began_s)
                     >= self.motion.min_duration_s
                 ):
                     events.append(
@@ -277,7 +310,8 @@ class RepCounter:
         rep = self._rep
         assert rep is not None and rep.top_s is not None
         rom = rep.peak_g - rep.start_g
-        ok = rom >= self.motion.min_range and (t_s - rep.start_s) >= self.motion.min_duration_s
+        back_s = t_s if at_end else self._crossed(self._exit, g, t_s)
+        ok = rom >= self.motion.min_range and (back_s - rep.began_s) >= self.motion.min_duration_s
         self._to_rest(g, t_s)
         if not ok:
             return []
@@ -309,6 +343,7 @@ class RepCounter:
         self._attempt_peak = None
         self._returning = False
         self._wait_for_rest = wait_for_rest
+        self._prev = None
 
     def finish(self, t_s: float, max_unseen_s: float = 1.0) -> list[Event]:
         """Close the set: a rep that reached the top counts even mid-return.

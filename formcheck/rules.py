@@ -352,6 +352,11 @@ class TempoRule:
     For ``rising``: from leaving ``to_frac`` to reaching ``from_frac``, with
     the range taken to the enter threshold. Evaluated once per movement that
     reached the top, whichever view or direction it is followed in.
+
+    Both marks are the times the value crossed them, interpolated between the
+    samples on either side: a stream analysed at 8 fps (frames dropped) times
+    the same movement as the full-rate clip, instead of adding up to two frame
+    gaps to it and missing a fast lowering.
     """
 
     def __init__(self, rule: RuleSpec) -> None:
@@ -360,7 +365,7 @@ class TempoRule:
         self._peak: float | None = None
         self._t_from: float | None = None
         self._done = False
-        self._prev_t: float | None = None
+        self._prev: tuple[float, float] | None = None  # last judged sample (t, oriented value)
         self._rep_id: tuple[str | None, float] | None = None
         self._topped = False
         self._recent: deque[tuple[float, float]] = deque()  # (t, raw value)
@@ -373,16 +378,29 @@ class TempoRule:
         )
         return Verdict(bad, raise_now=bad, value=duration)
 
+    @staticmethod
+    def _crossed(level: float, a: tuple[float, float] | None, t_s: float, g: float) -> float:
+        """When the value crossed ``level`` between sample ``a`` and (t_s, g), linearly."""
+        if a is None:
+            return t_s
+        t0, g0 = a
+        if t_s <= t0 or g == g0:
+            return t_s
+        f = (level - g0) / (g - g0)
+        return t0 + min(1.0, max(0.0, f)) * (t_s - t0)
+
     def step(self, inp: RuleInput) -> Verdict:
         m, t_s = inp.motion, inp.t_s
-        prev_t, self._prev_t = self._prev_t, t_s
         if m.feature != self._feature:  # another view's feature: start afresh
             self._feature, self._rep_id, self._start = m.feature, None, None
             self._recent.clear()
+            self._prev = None
         if m.value is None or not inp.applies:
+            self._prev = None  # not followed: no crossing is timed across the break
             return OK
         s = m.sign
         g = s * m.value
+        prev, self._prev = self._prev, (t_s, g)
         self._recent.append((t_s, m.value))
         while self._recent and self._recent[0][0] < t_s - RISE_LOOKBACK_S:
             self._recent.popleft()
@@ -408,10 +426,11 @@ class TempoRule:
             if g >= hi:
                 self._t_from = None
             elif self._t_from is None:
-                self._t_from = prev_t if prev_t is not None else t_s
+                self._t_from = self._crossed(hi, prev, t_s, g) if prev else t_s
             if g <= lo and self._t_from is not None:
                 self._done = True
-                return self._judge(t_s - self._t_from)
+                t_to = max(self._t_from, self._crossed(lo, prev, t_s, g))
+                return self._judge(t_to - self._t_from)
             return OK
         if m.enter_level is None:
             return OK
@@ -422,8 +441,18 @@ class TempoRule:
             # The rise began inside the rest zone, before the counter saw a rep:
             # look back for the last time the value was still at the low mark.
             self._done = True
-            starts = [t for t, v in self._recent if s * v <= lo]
-            return self._judge(t_s - starts[-1]) if starts else OK
+            recent = list(self._recent)
+            low = [i for i, (_, v) in enumerate(recent) if s * v <= lo]
+            if not low:
+                return OK
+            i = low[-1]
+            t_lo, v_lo = recent[i]
+            t_from = t_lo
+            if i + 1 < len(recent):
+                t1, v1 = recent[i + 1]
+                t_from = self._crossed(lo, (t_lo, s * v_lo), t1, s * v1)
+            t_to = max(t_from, self._crossed(hi, prev, t_s, g))
+            return self._judge(t_to - t_from)
         return OK
 
 

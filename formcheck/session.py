@@ -105,19 +105,30 @@ class SettleDetector:
     position, not while it is still rising into it or already lowering.
     """
 
+    #: With frames dropped, the speed may be taken over the last gap up to this long.
+    MAX_GAP_S = 1.0
+
     def __init__(self, max_speed: float, window_s: float = 0.3) -> None:
         self.max_speed = max_speed
         self.window_s = window_s
         self._buf: deque[tuple[float, float]] = deque()
+        self._before: tuple[float, float] | None = None  # the newest sample out of the window
 
     def step(self, value: float | None, t_s: float) -> bool:
         if value is None:
             self._buf.clear()
+            self._before = None
             return False
         self._buf.append((t_s, value))
         while self._buf and self._buf[0][0] < t_s - self.window_s:
-            self._buf.popleft()
+            self._before = self._buf.popleft()
         t0, v0 = self._buf[0]
+        if t_s - t0 < self.window_s / 2 and self._before is not None:
+            # A live stream analysed at a few frames a second may have no other sample in
+            # the window: measure the speed over the last gap instead of never settling.
+            tb, vb = self._before
+            if t_s - tb <= self.MAX_GAP_S:
+                t0, v0 = tb, vb
         if t_s - t0 < self.window_s / 2:
             return False  # not enough history to tell
         return abs(value - v0) / (t_s - t0) <= self.max_speed

@@ -3,6 +3,8 @@
 Vectorised over any array shape, so one filter smooths all 33 landmarks.
 Timestamps come from the video; a gap longer than ``reset_after_s`` (the
 person left the frame) restarts the filter instead of dragging old values in.
+The smoothing is defined in seconds, not frames (see :func:`_alpha`), so a
+stream with dropped frames is smoothed like the full-rate clip.
 """
 
 from __future__ import annotations
@@ -15,9 +17,25 @@ import numpy.typing as npt
 Arr = npt.NDArray[np.float64]
 
 
+#: The frame step the filter's constants are tuned at: at this step it is the classic
+#: one-euro filter (``alpha = 1 / (1 + tau / dt)``).
+REF_DT_S = 1.0 / 30.0
+
+
 def _alpha(cutoff: Arr | float, dt: float) -> Arr:
+    """Weight of the new sample after ``dt`` seconds.
+
+    The classic one-euro weight ``1 / (1 + tau / dt)`` is a per-frame constant: with frames
+    dropped (a live stream analysed at 8-26 fps) it keeps far more of the old estimate per
+    second than at 30 fps, so the output lags the body by up to half a second and a quick
+    lowering never reads back below a rep's exit level. Here the share of the old estimate
+    kept decays exponentially in time: one ``REF_DT_S`` step keeps what the classic filter
+    keeps per frame at 30 fps, and a gap of ``k`` such steps keeps that share to the power
+    ``k``, so the filter's time response does not depend on the frame rate.
+    """
     tau = 1.0 / (2.0 * math.pi * np.asarray(cutoff, dtype=float))
-    return np.asarray(1.0 / (1.0 + tau / dt), dtype=float)
+    keep_per_step = tau / (tau + REF_DT_S)
+    return np.asarray(1.0 - keep_per_step ** (dt / REF_DT_S), dtype=float)
 
 
 class OneEuroFilter:
