@@ -390,7 +390,14 @@ class ExerciseSession:
             hold_m.step(fv.values.get(hold_m.motion.feature), t_s)
         move_events = self._number(move_events)
         s.active = _active(motions)
+        was = self._phase
         self._phase = s.active.counter.phase if s.active else Phase.REST
+        if was in (Phase.REST, Phase.UNKNOWN) and self._phase in (Phase.RISING, Phase.TOP):
+            # A new movement began: a momentary cue about the last one (a fast lowering,
+            # a short reach) has been said; it does not stay up through this one.
+            for st in s.rules:
+                if not st.continuous:
+                    st.shown_until = min(st.shown_until, t_s - 1e-9)
         state = self._state(s.active, fv.values, hold_m)
         events += move_events
         events += self._rules_step(view, fv.values, state, tuple(move_events), t_s, True)

@@ -9,7 +9,7 @@ from enginekit import Recorded
 from posekit import lying_side, ramp, standing_front
 
 from formcheck.landmarks import Landmark as L
-from formcheck.results import CannotAssess, FaultCleared, FaultRaised, RepCompleted
+from formcheck.results import CannotAssess, FaultCleared, FaultRaised, Phase, RepCompleted
 from formcheck.session import NO_PERSON, CueSelector, ExerciseSession
 from formcheck.spec import get_spec
 
@@ -595,3 +595,25 @@ def test_tracked_features_need_tracked_points():
         for t in [i / 30 for i in range(90)]
     ]
     assert any("needs the video's pixels" in r for r in reasons), set(reasons)
+
+
+def test_a_momentary_cue_does_not_stay_up_through_the_next_rep() -> None:
+    """Issue 11: "Lower your hips slowly" stayed up from 4.3 s to 11.5 s, through the next
+    rep. It is said once; when the next movement begins it goes (after its minimum time)."""
+    from formcheck.scenario import frames, load_scenario
+    from formcheck.session import CUE_MIN_S
+    from formcheck.spec import SPEC_DIR
+
+    sc = load_scenario(SPEC_DIR / "scenarios" / "glute_bridge" / "lower_too_fast.toml")
+    session = ExerciseSession(get_spec("glute_bridge"))
+    raised_at = None
+    rising_with_cue = []
+    for t, pose in frames(sc):
+        r = session.step(pose, t)
+        if any(e.kind == "fault_raised" for e in r.events):
+            raised_at = t
+        if raised_at is not None and r.phase in (Phase.RISING, Phase.TOP):
+            if r.cue == "Lower your hips slowly" and t > raised_at + CUE_MIN_S + 0.05:
+                rising_with_cue.append(round(t, 2))
+    assert raised_at is not None, "the scenario's fast lowering raised no fault"
+    assert rising_with_cue == []
