@@ -252,6 +252,7 @@ class _Set:
     last: FrameResult | None = None
     cue: str | None = None
     finished: bool = False
+    rule_cues: frozenset[str] = frozenset()
 
 
 def set_target(spec: ExerciseSpec) -> tuple[int | None, str, float | None]:
@@ -531,7 +532,16 @@ class RoutineCoach:
         record = SessionRecord(item.spec)
         record.meta.update(routine=self.routine.id, set_no=step.set_no, sets=step.sets, live=True)
         target, label, hold_s = set_target(item.spec)
-        self._set = _Set(step, item, session, record, target, label, hold_s)
+        self._set = _Set(
+            step,
+            item,
+            session,
+            record,
+            target,
+            label,
+            hold_s,
+            rule_cues=frozenset(r.cue for r in item.spec.rules),
+        )
         self._last_set = self._set
         self.records.append(record)
         self._phase = CoachPhase.ACTIVE
@@ -569,7 +579,8 @@ class RoutineCoach:
                 events.append(HoldDone(t_s, s.full_holds, s.target or 1))
         if s.label == "holds":
             s.count = s.full_holds
-        cue = result.cue if result.assessed or result.faults else None
+        # the one form cue (a rule's); a gate or visibility message is the view's, not a cue
+        cue = result.cue if result.cue in s.rule_cues else None
         if cue != s.cue:
             s.cue = cue
             events.append(CueShown(t_s, cue))

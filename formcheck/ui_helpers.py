@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from formcheck.results import FrameResult, Phase
 
 if TYPE_CHECKING:
     import altair as alt
@@ -40,16 +38,6 @@ CATEGORY_LABELS: dict[str, str] = {
     "timer": "Guided timer (not checked by the camera)",
 }
 
-#: Words for the phases that fit every exercise (a bridge lifts, a knee-to-chest pulls in,
-#: a cat-cow rounds and sags): the active position is "in position".
-PHASE_LABELS: dict[Phase, str] = {
-    Phase.UNKNOWN: "Getting ready",
-    Phase.REST: "At rest",
-    Phase.RISING: "Moving into position",
-    Phase.TOP: "In position",
-    Phase.LOWERING: "Coming back",
-}
-
 PAIN_REASON = "pain increased or spread down the leg"
 
 
@@ -58,30 +46,9 @@ def _num(x: float) -> str:
     return f"{x:.0f}" if float(x).is_integer() else f"{x:.1f}"
 
 
-def format_reps(reps: int, target: int | None, label: str = "Reps") -> str:
-    """``format_reps(3, 12)`` -> ``'Reps 3 / 12'``; without a target ``'Reps 3'``;
-    ``format_reps(2, 3, "Holds")`` -> ``'Holds 2 / 3'``."""
-    return f"{label} {reps}" if target is None else f"{label} {reps} / {target}"
-
-
-def format_hold(hold_s: float, target_s: float | None) -> str:
-    """``format_hold(7.46, 10)`` -> ``'Hold 7.5 / 10 s'``; without a target ``'Hold 7.5 s'``."""
-    held = f"{max(0.0, hold_s):.1f}"
-    return f"Hold {held} s" if target_s is None else f"Hold {held} / {_num(target_s)} s"
-
-
 def direction_label(direction: str) -> str:
     """``'cat'`` -> ``'Cat'``, ``'left'`` -> ``'Left'``, ``'knees_left'`` -> ``'Knees left'``."""
     return direction.replace("_", " ").capitalize()
-
-
-def phase_text(phase: Phase, direction: str | None = None) -> str:
-    """The phase in words, with the direction under way for a two-way exercise:
-    ``'In position · cat'``."""
-    label = PHASE_LABELS[phase]
-    if direction and phase not in (Phase.UNKNOWN, Phase.REST):
-        label += f" · {direction.replace('_', ' ')}"
-    return label
 
 
 def format_clock(t_s: float) -> str:
@@ -110,27 +77,9 @@ def check_markdown(rule_id: str, description: str) -> str:
     return f"**{rule_title(rule_id)}**: {description}"
 
 
-def side_label(side: str | None) -> str:
-    return "" if side is None else f"{side} side"
-
-
-def reps_target(spec: ExerciseSpec) -> int | None:
-    """The reps to show against the count: for a hold-only exercise, the holds."""
-    return spec.count_target
-
-
-def hold_target(spec: ExerciseSpec) -> float | None:
-    return spec.hold_target_s
-
-
 def holds_target(spec: ExerciseSpec) -> int | None:
     """How many holds a set needs (see :attr:`ExerciseSpec.holds_target`)."""
     return spec.holds_target
-
-
-def count_label(spec: ExerciseSpec) -> str:
-    """What the main counter counts: ``'Reps'``, or ``'Holds'`` for a hold-only exercise."""
-    return spec.count_label
 
 
 def _span(lo: float, hi: float, unit: str = "") -> str:
@@ -213,173 +162,6 @@ def prescription_source(spec: ExerciseSpec) -> str:
             return names[0]
         return ", ".join(names[:-1]) + f" and {names[-1]}"
     return plain_words(raw)
-
-
-@dataclass(frozen=True, slots=True)
-class DirectionStatus:
-    """One direction of a two-way exercise so far: reps, counted holds, the best hold."""
-
-    direction: str
-    reps: int
-    holds: int
-    best_hold_s: float
-
-    @classmethod
-    def from_summary(
-        cls, by_direction: Mapping[str, Mapping[str, Any]]
-    ) -> tuple[DirectionStatus, ...]:
-        """From ``SessionRecord.by_direction()`` (or the report's ``summary.by_direction``)."""
-        return tuple(
-            cls(d, int(v.get("reps", 0)), int(v.get("holds", 0)), float(v.get("best_hold_s", 0.0)))
-            for d, v in by_direction.items()
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class LiveStatus:
-    """What the live page shows for the latest frame, as text.
-
-    ``reps_text`` is the main counter: ``'Reps 3 / 10'``; ``'Holds 2 / 3'`` for a
-    hold-only exercise (the holds are the repetitions); ``'Time 1:05'`` for a guided
-    timer. ``holds_text`` counts holds when the prescription asks for several
-    ("10 reps, each held 10 s"). ``directions`` has one entry per direction of a
-    two-way exercise.
-    """
-
-    t_s: float
-    reps: int
-    reps_text: str
-    hold_s: float
-    hold_text: str | None  # None when the spec has no hold
-    best_hold_s: float
-    phase: str
-    cue: str | None
-    cannot_assess: str | None
-    faults: tuple[str, ...]
-    person: bool
-    side: str | None
-    holds: int = 0
-    holds_text: str | None = None
-    direction: str | None = None
-    directions: tuple[DirectionStatus, ...] = ()
-
-    @classmethod
-    def from_result(
-        cls,
-        result: FrameResult,
-        spec: ExerciseSpec,
-        by_direction: Mapping[str, Mapping[str, Any]] | None = None,
-    ) -> LiveStatus:
-        """The status after ``result``; ``by_direction`` is the set's per-direction tally
-        (``LiveCoach.by_direction()``), needed for a two-way exercise."""
-        ht = hold_target(spec)
-        return cls(
-            t_s=result.t_s,
-            reps=result.reps,
-            reps_text=_count_text(spec, result.reps, result.t_s),
-            hold_s=result.hold_s,
-            hold_text=None if spec.hold is None else format_hold(result.hold_s, ht),
-            best_hold_s=result.best_hold_s,
-            phase=phase_text(result.phase, result.direction),
-            cue=result.cue,
-            cannot_assess=result.cannot_assess,
-            faults=result.faults,
-            person=result.person,
-            side=result.side,
-            holds=result.holds,
-            holds_text=_holds_text(spec, result.holds),
-            direction=result.direction,
-            directions=_directions(spec, by_direction),
-        )
-
-    @classmethod
-    def waiting(cls, spec: ExerciseSpec, side: str | None) -> LiveStatus:
-        """Before the first frame arrives."""
-        return cls(
-            t_s=0.0,
-            reps=0,
-            reps_text=_count_text(spec, 0, 0.0),
-            hold_s=0.0,
-            hold_text=None if spec.hold is None else format_hold(0.0, hold_target(spec)),
-            best_hold_s=0.0,
-            phase=PHASE_LABELS[Phase.UNKNOWN],
-            cue=None,
-            cannot_assess=None,
-            faults=(),
-            person=False,
-            side=side,
-            holds_text=_holds_text(spec, 0),
-            directions=_directions(spec, None),
-        )
-
-
-def _count_text(spec: ExerciseSpec, count: int, t_s: float) -> str:
-    if spec.is_timer:
-        return f"Time {format_clock(t_s)[:-2]}"
-    return format_reps(count, reps_target(spec), count_label(spec))
-
-
-def _holds_text(spec: ExerciseSpec, holds: int) -> str | None:
-    """Holds against the prescription, for reps that are each held (a hold-only exercise
-    counts its holds in the main counter already)."""
-    if spec.hold_only or spec.hold is None or spec.prescription.holds is None:
-        return None
-    return format_reps(holds, holds_target(spec), "Holds")
-
-
-def _directions(
-    spec: ExerciseSpec, by_direction: Mapping[str, Mapping[str, Any]] | None
-) -> tuple[DirectionStatus, ...]:
-    tally = dict(by_direction or {})
-    return DirectionStatus.from_summary({d: tally.get(d, {}) for d in spec.directions})
-
-
-@dataclass(frozen=True, slots=True)
-class Tile:
-    """One number tile on the live panel: a big line, a small line, an element id."""
-
-    big: str
-    small: str
-    elem_id: str
-
-
-def live_tiles(status: LiveStatus, spec: ExerciseSpec) -> list[list[Tile]]:
-    """The live panel's tiles, in rows: the count (and the hold timer), then one tile per
-    direction of a two-way exercise."""
-    if spec.is_timer:
-        return [[Tile(status.reps_text, "guided timer: nothing is checked", "fc-time")]]
-    note = status.phase + (" · count is an estimate" if spec.low_confidence else "")
-    first = [Tile(status.reps_text, note, "fc-reps")]
-    if status.hold_text is not None:
-        small = [f"best {status.best_hold_s:.1f} s"]
-        if status.holds_text is not None:
-            small.insert(0, status.holds_text.lower())
-        if hold_target(spec) is not None and spec.hold is not None and spec.hold.requires_form:
-            small.append("counts only while form is correct")
-        first.append(Tile(status.hold_text, " · ".join(small), "fc-hold"))
-    rows = [first]
-    if status.directions:
-        row = []
-        for d in status.directions:
-            what = ["reps"]
-            if spec.hold is not None:
-                what.append(
-                    f"{d.holds} hold{'s' if d.holds != 1 else ''}, best {d.best_hold_s:.1f} s"
-                )
-            row.append(
-                Tile(
-                    f"{direction_label(d.direction)} {d.reps}",
-                    " · ".join(what),
-                    f"fc-dir-{d.direction}",
-                )
-            )
-        rows.append(row)
-    return rows
-
-
-# ---------------------------------------------------------------------------
-# Summaries of a finished set or a reviewed clip
-# ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -553,16 +335,6 @@ def summary_headline(record: SessionRecord) -> str:
     parts.append("no form faults" if n_faults == 0 else _plural(n_faults, "form fault"))
     text = ", ".join(parts)
     return text[0].upper() + text[1:] + "."
-
-
-def next_side(record: SessionRecord) -> str | None:
-    """For a spec done one side at a time: the prescribed side after this set's, if any."""
-    sides = record.spec.prescription.sides
-    done = record.sets[-1].side if record.sets else None
-    if not sides or done not in sides:
-        return None
-    i = sides.index(done)
-    return sides[i + 1] if i + 1 < len(sides) else None
 
 
 def stopped_text(record: SessionRecord) -> str | None:

@@ -169,6 +169,8 @@ class VoiceCues:
         if u.key in ("rep", "hold", "cue", "problem", "count"):
             # a newer line of the same kind replaces one still waiting
             self._waiting = [w for w in self._waiting if w.key != u.key]
+        if u.key == "count":  # the 3-2-1 means the position is right: no problem after it
+            self._waiting = [w for w in self._waiting if w.key != "problem"]
         if "Set done" in u.text:  # no rep count or cue of the finished set after it
             self._waiting = [w for w in self._waiting if w.key not in ("cue", "rep", "hold")]
         self._waiting.append(u)

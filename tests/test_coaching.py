@@ -16,6 +16,7 @@ from formcheck.coaching import (
     CoachFrame,
     CoachPhase,
     CountdownTick,
+    CueShown,
     HoldDone,
     HoldLeft,
     RepCounted,
@@ -205,3 +206,15 @@ def test_time_comes_from_the_frames_only() -> None:
     assert [(f.phase, f.count, f.seconds_left) for f in a] == [
         (f.phase, f.count, f.seconds_left) for f in b
     ]
+
+
+def test_only_form_cues_are_cues_even_at_a_few_frames_a_second() -> None:
+    """At 5 fps the set's session shows its posture message for its minimum time after the
+    3-2-1; that is not a form cue, and is never shown or said as one."""
+    coach = RoutineCoach(routine(item("glute_bridge", reps=2)))
+    sparse = BRIDGE[::6]
+    out = play(coach, sparse)
+    rule_cues = {r.cue for r in SPECS["glute_bridge"].rules}
+    cues = [e.cue for e in events(out, CueShown) if e.cue is not None]
+    assert all(c in rule_cues for c in cues), cues
+    assert events(out, TargetReached)

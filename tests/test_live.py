@@ -22,15 +22,10 @@ from formcheck.live import LiveCoach, frame_time
 from formcheck.results import FaultRaised, Phase
 from formcheck.spec import get_spec
 from formcheck.ui_helpers import (
-    PHASE_LABELS,
-    LiveStatus,
     check_markdown,
     coverage_warning,
     fault_rows,
     format_clock,
-    format_hold,
-    format_reps,
-    next_side,
     prescription_facts,
     rep_table_rows,
     stopped_text,
@@ -106,9 +101,6 @@ def test_counts_reps_and_publishes_results() -> None:
     assert len(results) == 32  # the page only gets the latest results; older ones dropped
     assert results[-1].reps == 2 and results[-1].t_s == pytest.approx(11.0)
     assert [r.index for r in coach.record.sets[0].reps] == [1, 2]
-    last = LiveStatus.from_result(results[-1], coach.spec)
-    assert last.reps_text == "Reps 2 / 10"
-    assert last.hold_text is not None and last.hold_text.startswith("Hold ")
     assert coach.drain() == []  # drained
     assert est.entered == 1
 
@@ -280,28 +272,6 @@ def test_live_module_does_not_import_streamlit_or_mediapipe() -> None:
 
 
 @pytest.mark.parametrize(
-    ("reps", "target", "text"),
-    [(3, 12, "Reps 3 / 12"), (0, 10, "Reps 0 / 10"), (4, None, "Reps 4")],
-)
-def test_format_reps(reps, target, text) -> None:
-    assert format_reps(reps, target) == text
-
-
-@pytest.mark.parametrize(
-    ("held", "target", "text"),
-    [
-        (7.46, 10.0, "Hold 7.5 / 10 s"),
-        (0.0, 10.0, "Hold 0.0 / 10 s"),
-        (3.0, 12.5, "Hold 3.0 / 12.5 s"),
-        (2.04, None, "Hold 2.0 s"),
-        (-0.1, 10.0, "Hold 0.0 / 10 s"),
-    ],
-)
-def test_format_hold(held, target, text) -> None:
-    assert format_hold(held, target) == text
-
-
-@pytest.mark.parametrize(
     ("t", "text"), [(0.0, "0:00.0"), (7.46, "0:07.5"), (65.0, "1:05.0"), (59.97, "1:00.0")]
 )
 def test_format_clock(t, text) -> None:
@@ -365,34 +335,19 @@ def test_summary_tables_and_timeline_chart() -> None:
     assert isinstance(record.faults[0], FaultRaised)
 
 
-def test_next_side_follows_the_prescription() -> None:
-    hike = get_spec("standing_hip_hike")
-    left = LiveCoach(hike, side="left", estimator_factory=lambda: ScriptedPose(TWO_REPS))
-    assert next_side(left.finish()) == "right"
-    right = LiveCoach(hike, side="right", estimator_factory=lambda: ScriptedPose(TWO_REPS))
-    assert next_side(right.finish()) is None
-    assert next_side(coach_for(TWO_REPS)[0].finish()) is None  # the bridge has no sides
-
-
-def test_live_status_waiting_and_phases() -> None:
-    spec = get_spec("glute_bridge")
-    w = LiveStatus.waiting(spec, None)
-    assert w.reps_text == "Reps 0 / 10" and w.hold_text == "Hold 0.0 / 10 s"
-    assert w.phase == "Getting ready"
-    assert set(PHASE_LABELS) == set(Phase)  # a phase without a label would crash the page
-    assert len(set(PHASE_LABELS.values())) == len(Phase)  # and no two phases read alike
+def test_live_phases_follow_the_movement() -> None:
     # Frame by frame through TWO_REPS (rise 1-2 s, top 2-3 s, down 3-5 s, rest 5-6 s, ...),
-    # the page names each phase when the body is in it, and counts on the return to rest.
+    # each result names the phase the body is in, and counts on the return to rest.
     coach, _ = coach_for(TWO_REPS)
-    runs: list[tuple[str, float, int]] = []  # (phase label, first time shown, reps then)
+    runs: list[tuple[Phase, float, int]] = []  # (phase, first time seen, reps then)
     for t, _ in ramp(TWO_REPS, 30.0):
         coach.process(BLACK, t)
-        st = LiveStatus.from_result(coach.drain()[-1], spec)
-        if not runs or runs[-1][0] != st.phase:
-            runs.append((st.phase, t, st.reps))
-    cycle = ["Moving into position", "In position", "Coming back", "At rest"]
-    # "Getting ready" until the posture gate opens (0.5 s lying on the back).
-    assert [r[0] for r in runs] == ["Getting ready", "At rest", *cycle, *cycle], runs
+        r = coach.drain()[-1]
+        if not runs or runs[-1][0] != r.phase:
+            runs.append((r.phase, t, r.reps))
+    cycle = [Phase.RISING, Phase.TOP, Phase.LOWERING, Phase.REST]
+    # unknown until the posture gate opens (0.5 s lying on the back)
+    assert [r[0] for r in runs] == [Phase.UNKNOWN, Phase.REST, *cycle, *cycle], runs
     assert runs[1][1] == pytest.approx(0.5, abs=0.1)
     for rep, start in enumerate((0.0, 5.0)):  # the two reps' keyframes start 5 s apart
         lift, top, lower, rest = runs[2 + 4 * rep : 6 + 4 * rep]

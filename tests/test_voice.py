@@ -119,3 +119,19 @@ def test_a_problem_fixed_before_its_turn_is_not_said() -> None:
     frames += [frame(1.0 + 0.1 * k, phase=CoachPhase.COUNTDOWN) for k in range(1, 40)]
     said = [t for _, t in speak(frames)]
     assert said == ["Glute bridge and more words", "3"]
+
+
+def test_no_position_problem_is_said_after_the_countdown() -> None:
+    from formcheck.coaching import CountdownTick, ExerciseBegins, PositionProblem
+
+    frames = [
+        frame(
+            0.0,
+            ExerciseBegins(0.0, "glute_bridge", "Glute bridge and more words", 0, 1),
+            phase=CoachPhase.POSITION,
+        ),
+        frame(0.3, PositionProblem(0.3, "Get into position"), phase=CoachPhase.POSITION),
+        frame(0.6, CountdownTick(0.6, 3), phase=CoachPhase.COUNTDOWN),
+    ]
+    frames += [frame(0.6 + 0.1 * k, phase=CoachPhase.COUNTDOWN) for k in range(1, 40)]
+    assert [t for _, t in speak(frames)] == ["Glute bridge and more words", "3"]

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 from formcheck.app.widgets import picture_stamp
-from formcheck.ui_helpers import Tile
 
 
 def test_picture_stamp_changes_when_a_scenario_changes(tmp_path: Path) -> None:
@@ -29,13 +28,3 @@ def test_picture_stamp_changes_when_a_scenario_changes(tmp_path: Path) -> None:
     os.utime(spec, ns=(1, 1))
     assert picture_stamp("plank", tmp_path) != third
     assert "plank" not in picture_stamp("other", tmp_path).split(";")[0]
-
-
-def test_tiles_html_escapes_and_marks_rows() -> None:
-    from formcheck.app.widgets import tiles_html
-
-    html = tiles_html(
-        [[Tile("Reps 1 / 2", "<b>", "fc-reps")], [Tile("Cat 1", "reps", "fc-dir-cat")]]
-    )
-    assert 'id="fc-reps"' in html and "&lt;b&gt;" in html and "<b>" not in html
-    assert html.count('class="fc-tiles"') == 1 and html.count("fc-small-tiles") == 1

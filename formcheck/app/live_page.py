@@ -251,7 +251,8 @@ def render() -> None:
         coach = state.coach
         assert coach is not None
         spoken = ""
-        while True:  # a rerun (button, stream change) interrupts this loop
+        # A rerun (button, stream change) interrupts this loop; a closed tab ends it.
+        while _tab_open():
             frame = state.refresh()
             problem = None
             try:
@@ -279,6 +280,20 @@ def render() -> None:
                     _SPEAK_JS.replace("__LINES__", payload), unsafe_allow_javascript=True
                 )
             time.sleep(PAGE_REFRESH_S)
+        state.keep()  # the tab was closed: end the routine and release the pose model
+
+
+def _tab_open() -> bool:
+    """Is this browser session still connected? (A closed tab must not leave the page's
+    polling loop running on the server.)"""
+    try:
+        from streamlit.runtime import Runtime
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        return ctx is None or Runtime.instance().is_active_session(ctx.session_id)
+    except Exception:  # another Streamlit: keep polling (a rerun still ends the loop)
+        return True
 
 
 def _show_panel(

@@ -58,13 +58,6 @@ CSS = """
   .fc-coach-count, .fc-coach-hold {font-size: max(10.5vh, 3rem);}
   .block-container {padding-top: 2.2rem;}
 }
-.fc-tiles {display: flex; gap: 0.75rem; margin: 0.25rem 0 0.75rem 0;}
-.fc-tile {flex: 1; border-radius: 0.6rem; padding: 0.8rem 1rem; background: #f3f6f4;
-          border: 1px solid #dfe7e2;}
-.fc-tile .fc-big {font-size: 1.6rem; font-weight: 700; color: #1b3a2b; line-height: 1.2;
-                  white-space: nowrap;}
-.fc-tiles.fc-small-tiles .fc-big {font-size: 1.25rem;}
-.fc-tile .fc-small {font-size: 0.85rem; color: #5b6b62; margin-top: 0.15rem;}
 .fc-cue {border-radius: 0.6rem; padding: 0.75rem 1rem; font-size: 1.15rem; font-weight: 600;
          margin-bottom: 0.6rem;}
 .fc-cue.fc-ok {background: #e8f5e9; color: #1b5e20; border-left: 6px solid #2e7d32;}
@@ -337,18 +330,3 @@ def show_summary(record: SessionRecord, key: str, title: str = "Summary") -> Non
         icon=":material/download:",
         on_click="ignore",
     )
-
-
-def tiles_html(rows: list[list[ui.Tile]]) -> str:
-    """The live panel's number tiles (rows after the first are smaller)."""
-    out = []
-    for i, row in enumerate(rows):
-        cells = "".join(
-            f'<div class="fc-tile" id="{html.escape(t.elem_id)}">'
-            f'<div class="fc-big">{html.escape(t.big)}</div>'
-            f'<div class="fc-small">{html.escape(t.small)}</div></div>'
-            for t in row
-        )
-        cls = "fc-tiles" + (" fc-small-tiles" if i else "")
-        out.append(f'<div class="{cls}">{cells}</div>')
-    return "".join(out)
