@@ -1,5 +1,5 @@
 """The ``formcheck`` command line: review, exercises, timer, routines, check-spec,
-check-routine, synth.
+check-routine, history, report, synth.
 
 Errors a user can cause (a bad clip, an unknown exercise, a malformed spec, a
 missing model) print one line and exit non-zero; ``--debug`` shows the
@@ -51,6 +51,12 @@ def _add_review(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
     p.add_argument("--specs", metavar="DIR", help="directory of exercise specs")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--save",
+        action="store_true",
+        help="save the review in the history (each rep as it is counted; no video is kept)",
+    )
+    p.add_argument("--history", metavar="FILE", help="with --save: the history database file")
 
 
 def _cmd_review(args: argparse.Namespace) -> int:
@@ -70,6 +76,14 @@ def _cmd_review(args: argparse.Namespace) -> int:
         raise FormcheckError(f"{spec.id} is not done per side; drop --side")
     if not Path(args.clip).exists():
         raise FormcheckError(f"clip not found: {args.clip}")
+    history = None
+    if args.save:
+        from formcheck.history import HistoryRecorder, HistoryStore
+
+        store = HistoryStore(args.history)  # a bad database is refused before any work
+        history = HistoryRecorder(store, "review", clip=Path(args.clip).name)
+    elif args.history:
+        raise FormcheckError("--history needs --save (reviews are not saved by default)")
     estimator = create_estimator(model=args.model, replay=args.landmarks)
     bar = None if args.quiet else tqdm(unit="frame", desc=Path(args.clip).name, leave=False)
 
@@ -88,6 +102,7 @@ def _cmd_review(args: argparse.Namespace) -> int:
                 estimator=estimator,
                 annotated_out=args.annotated,
                 progress=progress,
+                history=history,
             )
     finally:
         if bar is not None:
@@ -101,6 +116,8 @@ def _cmd_review(args: argparse.Namespace) -> int:
     for out in (args.json, args.csv, args.annotated):
         if out:
             print(f"wrote {out}")
+    if history is not None:
+        print(f"saved to the history: {history.store.path}")
     summary = rec.summary()
     if not summary["assessed"]:
         print(f"formcheck: not assessed: {summary['reason']}", file=sys.stderr)
@@ -321,6 +338,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_review(sub)
+    from formcheck.history.cli import add_parsers as add_history
+
+    add_history(sub)
     p = sub.add_parser("exercises", help="list the exercise specs")
     p.add_argument("--specs", metavar="DIR", help="directory of exercise specs")
     p.add_argument(
@@ -384,6 +404,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "routines": _cmd_routines,
         "check-routine": _cmd_check_routine,
         "synth": _synth_run,
+        "history": _history_run,
+        "report": _history_run,
     }
     try:
         return handlers[args.command](args)
@@ -395,6 +417,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("formcheck: interrupted", file=sys.stderr)
         return 130
+
+
+def _history_run(args: argparse.Namespace) -> int:
+    from formcheck.history.cli import run
+
+    return run(args)
 
 
 def _synth_run(args: argparse.Namespace) -> int:

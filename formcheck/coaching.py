@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 from formcheck.camera_check import CheckResult, PositionCheck
 from formcheck.guided import TimerPlan
@@ -229,6 +230,33 @@ class CoachFrame:
 SessionFactory = Callable[[ExerciseSpec, str | None], ExerciseSession]
 
 
+class SetSinkLike(Protocol):
+    """Where one set's results also go (the history database): fed every result."""
+
+    def consume(self, result: FrameResult) -> None: ...
+
+    def close(self, status: str = "done", reason: str | None = None) -> None: ...
+
+    def count_holds(self, holds: int) -> None: ...
+
+
+class SetObserver(Protocol):
+    """Told when each set begins; gives the set's sink (see formcheck.history)."""
+
+    def begin_set(
+        self,
+        spec: ExerciseSpec,
+        side: str | None,
+        set_no: int = 1,
+        sets: int = 1,
+        target: int | None = None,
+        target_label: str = "reps",
+        hold_target_s: float | None = None,
+        started_s: float | None = None,
+        provisional: bool = False,
+    ) -> SetSinkLike: ...
+
+
 def _default_session(spec: ExerciseSpec, side: str | None) -> ExerciseSession:
     return ExerciseSession(spec, side=side)
 
@@ -253,6 +281,19 @@ class _Set:
     cue: str | None = None
     finished: bool = False
     rule_cues: frozenset[str] = frozenset()
+    sink: SetSinkLike | None = None
+
+    def consume(self, result: FrameResult) -> None:
+        self.record.consume(result)
+        if self.sink is not None:
+            self.sink.consume(result)
+
+    def close(self, result: FrameResult, status: str = "done", reason: str | None = None) -> None:
+        """The set's closing result (finish or stop): it records nothing after."""
+        self.consume(result)
+        self.finished = True
+        if self.sink is not None:
+            self.sink.close(status, reason)
 
 
 def set_target(spec: ExerciseSpec) -> tuple[int | None, str, float | None]:
@@ -290,8 +331,10 @@ class RoutineCoach:
         session_factory: SessionFactory = _default_session,
         countdown_s: int = COUNTDOWN_S,
         ready_s: float | None = None,
+        history: SetObserver | None = None,
     ) -> None:
         self.routine = routine
+        self.history = history
         self.plan = routine.plan()
         self.countdown_s = countdown_s
         self._ready_s = ready_s
@@ -312,6 +355,7 @@ class RoutineCoach:
         self._tick = -1
         self._timer: TimerPlan | None = None
         self._timer_step = -1
+        self._timer_sink: SetSinkLike | None = None
         self._t = 0.0
         self._started = False
         self._pending: list[CoachEvent] = []
@@ -411,20 +455,24 @@ class RoutineCoach:
         self._close_tail(t)
         s = self._set
         if s is not None and not s.finished:
-            s.record.consume(s.session.stop(reason, t))
-            s.finished = True
+            s.close(s.session.stop(reason, t), "stopped", reason)
             self._set = None
+        self._close_timer(t, "stopped", reason)
         self.stopped = reason
         self._phase = CoachPhase.STOPPED
         self._pending.append(RoutineEnds(t, reason))
 
-    def finish(self, t_s: float | None = None) -> None:
-        """End the routine now (the user ended it, or the stream stopped): keep every set."""
+    def finish(self, t_s: float | None = None, interrupted: str | None = None) -> None:
+        """End the routine now (the user ended it, or the stream stopped): keep every set.
+        ``interrupted`` says why the set under way was cut short (a closed page)."""
         t = self._t if t_s is None else t_s
         if self.done:
             return
         self._close_tail(t)
-        self._close_set(t)
+        if interrupted is None:
+            self._close_set(t)
+        else:
+            self._close_set(t, "interrupted", interrupted)
         self._phase = CoachPhase.DONE
         self._pending.append(RoutineEnds(t, None))
 
@@ -525,13 +573,30 @@ class RoutineCoach:
         item = self.current_item()
         events.append(SetBegins(t_s, item.exercise, step.set_no, step.sets, step.side))
         self._phase_t = t_s
+        target, label, hold_s = set_target(item.spec)
         if item.spec.is_timer:
             self._phase = CoachPhase.TIMER
+            if self.history is not None and self._timer is not None:
+                holds = [st for st in self._timer.steps if st.kind == "hold"]
+                self._timer_sink = self.history.begin_set(
+                    item.spec,
+                    step.side,
+                    step.set_no,
+                    step.sets,
+                    len(holds),
+                    "holds",
+                    holds[0].seconds if holds else None,
+                    t_s,
+                )
             return
         session = self._factory(item.spec, step.side)
         record = SessionRecord(item.spec)
         record.meta.update(routine=self.routine.id, set_no=step.set_no, sets=step.sets, live=True)
-        target, label, hold_s = set_target(item.spec)
+        sink = None
+        if self.history is not None:
+            sink = self.history.begin_set(
+                item.spec, step.side, step.set_no, step.sets, target, label, hold_s, t_s
+            )
         self._set = _Set(
             step,
             item,
@@ -541,6 +606,7 @@ class RoutineCoach:
             label,
             hold_s,
             rule_cues=frozenset(r.cue for r in item.spec.rules),
+            sink=sink,
         )
         self._last_set = self._set
         self.records.append(record)
@@ -548,7 +614,7 @@ class RoutineCoach:
 
     def _feed(self, s: _Set, pose: PoseFrame | None, t_s: float) -> FrameResult:
         result = s.session.step(pose, t_s)
-        s.record.consume(result)
+        s.consume(result)
         s.last = result
         return result
 
@@ -607,7 +673,7 @@ class RoutineCoach:
             events.append(
                 TargetReached(t_s, item.exercise, step.set_no, step.sets, step.side, 1, "holds")
             )
-            self._timer = None
+            self._close_timer(t_s)
             self._advance(t_s, events)
             return self._frame(t_s, events, None)
         if state.index != self._timer_step:
@@ -616,19 +682,32 @@ class RoutineCoach:
             events.append(TimerStepBegins(t_s, st.label, st.seconds, st.kind == "hold"))
         return self._frame(t_s, events, state.remaining_s, label=state.step.label)
 
-    def _close_set(self, t_s: float) -> None:
+    def _close_set(self, t_s: float, status: str = "done", reason: str | None = None) -> None:
         s = self._set
         if s is not None and not s.finished:
-            s.record.consume(s.session.finish(t_s))
-            s.finished = True
+            s.close(s.session.finish(t_s), status, reason)
         self._set = None
-        self._timer = None
+        self._close_timer(t_s, status, reason)
+
+    def _close_timer(self, t_s: float, status: str = "done", reason: str | None = None) -> None:
+        """A guided timer's set ends: it counts the holds that were played in full."""
+        plan, sink = self._timer, self._timer_sink
+        self._timer, self._timer_sink = None, None
+        if plan is None or sink is None:
+            return
+        elapsed = t_s - self._phase_t
+        done, end = 0, 0.0
+        for st in plan.steps:
+            end += st.seconds
+            if st.kind == "hold" and end <= elapsed + 1e-6:
+                done += 1
+        sink.count_holds(done)
+        sink.close(status, reason)
 
     def _close_tail(self, t_s: float) -> None:
         s = self._tail
         if s is not None and not s.finished:
-            s.record.consume(s.session.finish(t_s))
-            s.finished = True
+            s.close(s.session.finish(t_s))
         self._tail = None
 
     def _frame(

@@ -38,6 +38,7 @@ from formcheck.voice import Utterance, VoiceCues
 if TYPE_CHECKING:
     import av
 
+    from formcheck.history.recorder import HistoryRecorder
     from formcheck.pose import PoseEstimator
 
 log = logging.getLogger(__name__)
@@ -336,11 +337,14 @@ class LiveRoutine(LiveCoach):
         queue_size: int = QUEUE_SIZE,
         annotate: bool = True,
         ready_s: float | None = None,
+        history: HistoryRecorder | None = None,
     ) -> None:
         first = routine.items[0]
         super().__init__(first.spec, first.sides[0], estimator_factory, queue_size, annotate)
         self.routine = routine
-        self.coach = RoutineCoach(routine, ready_s=ready_s)
+        #: the history database's session (every set written as it happens), if any
+        self.history = history
+        self.coach = RoutineCoach(routine, ready_s=ready_s, history=history)
         self.voice = VoiceCues()
         self.said: queue.Queue[Utterance] = queue.Queue(maxsize=64)
         self._trackers: dict[str, PointTracker | None] = {}
@@ -424,18 +428,29 @@ class LiveRoutine(LiveCoach):
     def finish(self) -> SessionRecord:
         """End the routine now; every set so far is kept (:attr:`records`). Returns the
         last set's record."""
-        return self._end(lambda: self.coach.finish(self.last_t))
+        return self._end(lambda: self.coach.finish(self.last_t), "finished")
 
     def stop(self, reason: str) -> SessionRecord:
         """Stopped for ``reason`` (pain): the set under way records it; nothing more is
         asked. Returns that set's record."""
-        return self._end(lambda: self.coach.stop(reason, self.last_t))
+        return self._end(lambda: self.coach.stop(reason, self.last_t), "stopped", reason)
 
-    def _end(self, action: Callable[[], None]) -> SessionRecord:
+    def interrupt(self, reason: str) -> SessionRecord:
+        """The page went away mid-routine (a closed tab): keep every set, and mark the
+        one under way as interrupted in the history."""
+        return self._end(
+            lambda: self.coach.finish(self.last_t, interrupted=reason), "interrupted", reason
+        )
+
+    def _end(
+        self, action: Callable[[], None], status: str, reason: str | None = None
+    ) -> SessionRecord:
         if not self.finished:
             self._control(action)
             with self._lock:
                 self._final = self.session.finish(self.last_t)  # marks this coach finished
+            if self.history is not None:
+                self.history.end(status, reason)
         self.close()
         records = self.records
         return records[-1] if records else self.record

@@ -12,10 +12,11 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
+from formcheck.coaching import set_target
 from formcheck.cuts import CutDetector
 from formcheck.landmarks import PoseFrame
 from formcheck.pose import PoseEstimator, create_estimator
@@ -25,6 +26,9 @@ from formcheck.results import FrameResult
 from formcheck.session import ExerciseSession
 from formcheck.spec import ExerciseSpec
 from formcheck.video import VideoFrame, VideoWriter, open_video
+
+if TYPE_CHECKING:
+    from formcheck.history import HistoryRecorder, SetSink
 
 T = TypeVar("T")
 Progress = Callable[[int, int], None]
@@ -99,6 +103,7 @@ def review_clip(
     estimator: PoseEstimator | None = None,
     annotated_out: str | Path | None = None,
     progress: Progress | None = None,
+    history: HistoryRecorder | None = None,
 ) -> ReviewResult:
     """Review a recorded clip against ``spec``.
 
@@ -107,11 +112,16 @@ def review_clip(
     Raises VideoError for unreadable clips (before any work is lost: a clip
     that breaks part-way is reviewed up to the break, and ``decode_error``
     says where).
+
+    With ``history``, each side's set is written to the history database as it is
+    counted (both candidate sides while the side is still unknown; the other is dropped
+    at the end). A review that stops part-way is kept there, marked interrupted.
     """
     sides: list[str | None] = [side] if (side or not spec.has_sides) else ["left", "right"]
     sessions = {s: ExerciseSession(spec, side=s) for s in sides}
     records = {s: SessionRecord(spec) for s in sides}
     auto = len(sides) > 1
+    sinks: dict[str | None, SetSink] = {}
     own_estimator = estimator is None
     est = estimator if estimator is not None else create_estimator()
     poses: list[tuple[float, PoseFrame | None]] = []
@@ -123,6 +133,12 @@ def review_clip(
     tracker = tracker_for(spec.tracked_landmarks)
     with open_video(path) as src:
         total = src.frame_count_estimate
+        if history is not None:  # the clip opened: its sets begin
+            target, label, hold_s = set_target(spec)
+            for s in sides:
+                sinks[s] = history.begin_set(
+                    spec, s, 1, 1, target, label, hold_s, 0.0, provisional=auto
+                )
         try:
             if own_estimator:
                 est.__enter__()
@@ -146,12 +162,18 @@ def review_clip(
                     res = sess.step(pose, vf.t_s)
                     records[s].consume(res)
                     results[s].append(res)
+                    if s in sinks:
+                        sinks[s].consume(res)
                 if auto:
                     poses.append((vf.t_s, pose))
                 if writer is not None:
                     writer.write(_annotate(vf, pose, results[sides[0]][-1], spec))
                 if progress is not None:
                     progress(frames, total)
+        except BaseException as err:
+            if history is not None:  # keep what was counted, marked as interrupted
+                history.end("interrupted", _why_stopped(err))
+            raise
         finally:
             if writer is not None:
                 writer.__exit__(None, None, None)
@@ -160,8 +182,14 @@ def review_clip(
         decode_error = src.decode_error
         fps = src.fps
     for s, sess in sessions.items():
-        records[s].consume(sess.finish(last_t))
+        final = sess.finish(last_t)
+        records[s].consume(final)
+        if s in sinks:
+            sinks[s].consume(final)
     chosen = _choose(records) if auto else sides[0]
+    if history is not None:
+        history.keep_only(sinks[chosen])
+        history.end("finished")
     record = records[chosen]
     if auto and annotated_out is not None:
         _render_pass(path, annotated_out, spec, poses, results[chosen])
@@ -188,6 +216,12 @@ def review_clip(
         decode_error=decode_error,
         annotated_path=Path(annotated_out) if annotated_out is not None else None,
     )
+
+
+def _why_stopped(err: BaseException) -> str:
+    if isinstance(err, KeyboardInterrupt):
+        return "the review was interrupted (Ctrl-C)"
+    return f"the review stopped: {err}".strip()
 
 
 def _annotate(

@@ -65,6 +65,9 @@ class RoutineSettings:
     change_s: float = num(
         CHANGE_S, lo=0.0, hi=600.0, unit="s", doc="pause to get into the next exercise"
     )
+    days_per_week: int = integer(
+        7, lo=1, hi=7, doc="the plan: days a week to do it (the history's adherence)"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +134,7 @@ class Routine:
     switch_s: float
     change_s: float
     path: Path | None = None
+    days_per_week: int = 7
 
     def plan(self) -> tuple[RoutineStep, ...]:
         """Every set and rest in order: each set side by side, then the next set."""
@@ -287,6 +291,7 @@ def parse_routine(
         f["switch_s"],
         f["change_s"],
         path,
+        f["days_per_week"],
     )
 
 

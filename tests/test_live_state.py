@@ -10,6 +10,7 @@ from posekit import lying_side, ramp
 from formcheck.app.coach_view import coach_view, plan_lines
 from formcheck.app.live_state import LiveState
 from formcheck.coaching import CoachPhase
+from formcheck.history import HistoryRecorder
 from formcheck.landmarks import PoseFrame
 from formcheck.live import LiveRoutine
 from formcheck.routine import Routine, apply_prescription, load_routines, single
@@ -34,8 +35,10 @@ class Bridging:
 
 
 def factory(made: list[LiveRoutine], keys=LEAD + REPS):
-    def make(routine: Routine) -> LiveRoutine:
-        coach = LiveRoutine(routine, estimator_factory=lambda: Bridging(keys), annotate=False)
+    def make(routine: Routine, history: HistoryRecorder | None = None) -> LiveRoutine:
+        coach = LiveRoutine(
+            routine, estimator_factory=lambda: Bridging(keys), annotate=False, history=history
+        )
         made.append(coach)
         return coach
 

@@ -174,8 +174,19 @@ def render() -> None:
     routine, key = chosen
     state = live_state()
     state.select(key)
+    state.set_save(
+        st.sidebar.toggle(
+            "Save my sets",
+            value=True,
+            key="fc-save",
+            help="Keep every set in your history on this computer (the Progress page). "
+            "No video is kept.",
+        )
+    )
     st.title(routine.name)
     _lan_hint()
+    if state.history_error:
+        st.warning(f"Your sets are not being saved: {state.history_error}", icon=":material/save:")
 
     coach_box = st.container(key="fc-coach")
     with coach_box:
@@ -280,7 +291,7 @@ def render() -> None:
                     _SPEAK_JS.replace("__LINES__", payload), unsafe_allow_javascript=True
                 )
             time.sleep(PAGE_REFRESH_S)
-        state.keep()  # the tab was closed: end the routine and release the pose model
+        state.abandon()  # the tab was closed: keep the sets (the one under way: interrupted)
 
 
 def _tab_open() -> bool:
@@ -381,6 +392,8 @@ def _show_finished(state: LiveState) -> None:
         st.table(done.rows, border="horizontal")
     if done.skipped:
         st.caption("Skipped: " + ", ".join(done.skipped))
+    if done.history is not None and done.history.session_id is not None:
+        st.caption("Saved in your history on this computer: see **Progress**.")
     after = st.pills(
         "Pain now, after the routine (0 none, 10 worst)",
         list(range(11)),

@@ -113,10 +113,16 @@ def render() -> None:
             format_func=lambda s: "Detect from the clip" if s == "auto" else s.capitalize(),
         )
     ready = upload is not None or sample is not None
+    save = st.checkbox(
+        "Save this review in my history",
+        key="review-save",
+        help="Adds its reps, holds and faults to the Progress page (never the video). "
+        "Off by default: a clinic reviewing patients' clips keeps them out of its own history.",
+    )
     if st.button("Review clip", type="primary", disabled=not ready, icon=":material/play_arrow:"):
         side = None if side_choice in (None, "auto") else side_choice
         st.session_state.pop(RESULT, None)
-        st.session_state[ERROR] = _run_review(spec, side, upload, sample)
+        st.session_state[ERROR] = _run_review(spec, side, upload, sample, save)
         if upload is not None:
             # Drop the upload from the server's memory too: a new uploader key discards it.
             st.session_state["upload-round"] = st.session_state.get("upload-round", 0) + 1
@@ -131,9 +137,10 @@ def render() -> None:
 
 
 def _run_review(
-    spec: ExerciseSpec, side: str | None, upload: Any, sample: Path | None
+    spec: ExerciseSpec, side: str | None, upload: Any, sample: Path | None, save: bool = False
 ) -> str | None:
     """Review the clip; store the result in the session. Returns an error message or None."""
+    from formcheck.history import HistoryRecorder, HistoryStore
     from formcheck.pipeline import review_clip
 
     limit = max_upload_mb()
@@ -168,7 +175,17 @@ def _run_review(
                     frac, text=f"Checking form… frame {done}" + (f" of {total}" if total else "")
                 )
 
-            review = review_clip(clip, spec, side=side, annotated_out=out, progress=progress)
+            history = None
+            if save:  # a bad history file is refused before the review starts
+                store = HistoryStore()
+                history = HistoryRecorder(store, "review", clip=name)
+            try:
+                review = review_clip(
+                    clip, spec, side=side, annotated_out=out, progress=progress, history=history
+                )
+            finally:
+                if history is not None:
+                    history.store.close()
             video = out.read_bytes() if out.is_file() else None
         except FormcheckError as err:
             bar.empty()

@@ -48,11 +48,13 @@ def run_app(
     address: str = "127.0.0.1",
     host: str = "localhost",
     cert: tuple[Path, Path] | None = None,
+    home: Path | None = None,
 ) -> Iterator[str]:
     """``streamlit run app.py`` on a free port until the block ends; yields the base URL.
 
     ``address`` is what the server binds to, ``host`` what the browser opens;
-    ``cert`` = (certificate, key) serves HTTPS.
+    ``cert`` = (certificate, key) serves HTTPS; ``home`` is the server's FORMCHECK_HOME
+    (its history database's folder).
     """
     import pytest
 
@@ -84,6 +86,8 @@ def run_app(
         context.verify_mode = ssl.CERT_NONE  # our own self-signed test certificate
     url = f"{scheme}://{host}:{port}"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    if home is not None:
+        env["FORMCHECK_HOME"] = str(home)
     with open(log, "wb") as fh:
         proc = subprocess.Popen(args, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT, env=env)
         try:

@@ -32,11 +32,17 @@ def _sync_playwright() -> Any:
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shared server's FORMCHECK_HOME: its history database is ``app_home/history.db``."""
+    return tmp_path_factory.mktemp("app-home")
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory, app_home: Path) -> Iterator[str]:
     """Start the app once for the session (on localhost, like the default config)."""
     _sync_playwright()  # skip early, before starting a server
     log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    with run_app(log) as url:
+    with run_app(log, home=app_home) as url:
         yield url
 
 

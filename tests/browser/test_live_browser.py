@@ -16,6 +16,7 @@ import re
 import shutil
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -462,3 +463,48 @@ def test_live_panel_fits_every_spec_shape(app_url: str, page: Any) -> None:
             screenshot(page, "live_two_way", height=700)
         seen.append(shape)
     assert seen, "no spec of these shapes in exercise_specs/"
+
+
+def test_a_tab_closed_mid_set_leaves_the_set_in_the_history(
+    playwright_instance: Any, fake_camera: FakeCamera, tmp_path: Path, history_home: Path
+) -> None:
+    """Close the tab after the first rep: the server keeps the set, marked interrupted with
+    its reps, and a new tab's Progress page finds it. (Its own server, with this test's
+    FORMCHECK_HOME.)"""
+    from formcheck.history import HistoryStore
+    from formcheck.history.query import HistoryView
+
+    with run_app(tmp_path / "streamlit.log") as url:
+        browser, pg = open_live(playwright_instance, url + LIVE, fake_camera)
+        try:
+            start(pg)
+            panel = wait_for(pg, "p.label === 'reps' && /^[1-9]/.test(p.count)")
+            seen = int(panel["count"].split("/")[0])
+            pg.context.close()  # the tab (and its browser window) goes away mid-set
+            db = history_home / "history.db"
+            deadline = GIVE_UP_MS / 1000
+            waited, view = 0.0, None
+            while waited < deadline:  # until the server has noticed (a state, not a time)
+                if db.exists():
+                    with HistoryStore(db) as store:
+                        view = HistoryView(store, days=None)
+                        sets = [x for x in view.sets if x["status"] == "interrupted"]
+                        if sets and sets[0]["stop_reason"]:
+                            break
+                time.sleep(0.5)
+                waited += 0.5
+            else:
+                pytest.fail(f"the set was never marked interrupted: {view and view.sets}")
+            (row,) = view.sets
+            assert row["exercise"] == "glute_bridge" and row["reps"] >= seen
+            assert "closed" in row["stop_reason"]
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            pg2 = context.new_page()
+            pg2.set_default_timeout(60_000)
+            pg2.goto(url + "/progress")
+            wait_for_app(pg2)
+            text = main_text(pg2)
+            assert "interrupted" in text, text[:2000]
+            screenshot(pg2, "progress_after_closed_tab", height=1000)
+        finally:
+            browser.close()

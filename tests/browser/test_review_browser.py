@@ -59,7 +59,7 @@ def review(pg: Any, app_url: str, clip: Path, exercise: str = "glute_bridge") ->
     return main_text(pg)
 
 
-def test_review_an_uploaded_clip(app_url: str, page: Any) -> None:
+def test_review_an_uploaded_clip(app_url: str, app_home: Path, page: Any) -> None:
     clip = SAMPLES / "glute_bridge_side_clean.mp4"
     if not clip.is_file():
         pytest.skip(f"{clip.name} is not in sample_videos/")
@@ -91,10 +91,27 @@ def test_review_an_uploaded_clip(app_url: str, page: Any) -> None:
         page.get_by_role("button", name="Report (JSON)").click()
     report = json.loads(Path(dl.value.path()).read_text())
     assert report["summary"]["reps"] == reps and report["summary"]["exercise"] == "glute_bridge"
+    assert saved_reviews(app_home, clip.name) == []  # reviews are not saved unless asked
 
 
-def test_review_a_sample_clip_with_faults(app_url: str, page: Any) -> None:
-    """The sample picker; faults are listed with their times, inside the truth's spans."""
+def saved_reviews(home: Path, clip_name: str) -> list[dict]:
+    """The server's saved reviews of ``clip_name``, with their sets' reps and faults."""
+    from formcheck.history import HistoryStore
+
+    db = home / "history.db"
+    if not db.exists():
+        return []
+    with HistoryStore(db) as store:
+        return store.rows(
+            "SELECT s.status, x.reps, (SELECT count(*) FROM faults f WHERE f.set_id = x.id) "
+            "AS faults FROM sessions s JOIN sets x ON x.session_id = s.id WHERE s.clip = ?",
+            (clip_name,),
+        )
+
+
+def test_review_a_sample_clip_with_faults(app_url: str, app_home: Path, page: Any) -> None:
+    """The sample picker; faults are listed with their times, inside the truth's spans.
+    Saved to the history on request: the same reps and faults."""
     clip = SAMPLES / "glute_bridge_side_lower_fast.mp4"
     if not clip.is_file():
         pytest.skip(f"{clip.name} is not in sample_videos/")
@@ -103,13 +120,17 @@ def test_review_a_sample_clip_with_faults(app_url: str, page: Any) -> None:
     page.get_by_text("Sample clip", exact=True).click()
     page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').first.click()
     page.get_by_role("option", name=clip.name).click()
+    page.get_by_text("Save this review in my history").click()
     page.get_by_role("button", name=re.compile("Review clip")).click()
     wait_for_review(page, clip.name)
     assert page.locator(ERROR).count() == 0, main_text(page)
+    n_faults = sum(len(spans) for spans in truth["faults"].values())
+    assert saved_reviews(app_home, clip.name) == [
+        {"status": "finished", "reps": truth["reps"], "faults": n_faults}
+    ]
     table = page.locator('[data-testid="stTable"]')
     assert table.count() == 1  # the fault table
     text = main_text(page)
-    n_faults = sum(len(spans) for spans in truth["faults"].values())
     assert f"{truth['reps']} reps, {n_faults} form faults." in text, text
     times = [
         int(m) * 60 + float(s)
