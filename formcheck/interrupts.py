@@ -19,6 +19,11 @@ handlers with one that never raises:
 
 Handlers can only be installed from the main thread; elsewhere
 :meth:`StopSignals.install` does nothing and returns False.
+
+``python -m formcheck`` installs them first thing (formcheck/__main__.py), and
+``main()`` again for the console script. Before that, while Python itself
+starts (site-packages, ``.pth`` files: about 0.1-0.4 s on a busy machine), a
+signal gets Python's own behaviour; formcheck has not run yet.
 """
 
 from __future__ import annotations

@@ -184,6 +184,7 @@ def test_an_early_signal_exits_with_one_line(tmp_path: Path, moment: str, sig: s
         assert reached, f"ended before '{moment}': {r.stderr[-2000:]}"
         r.proc.send_signal(sig)
         outcomes.append(_check_outcome(r, sig, old))
+        print(f"{moment}, {sig.name}, try {i}: {_one_line(r.stderr)}")
     if moment != "first progress output":
         # Before the review loop nothing is reviewed, so nothing may be written.
         assert set(outcomes) == {"nothing"}, outcomes
