@@ -2,8 +2,11 @@
 check-routine, history, report, synth.
 
 Errors a user can cause (a bad clip, an unknown exercise, a malformed spec, a
-missing model) print one line and exit non-zero; ``--debug`` shows the
-traceback instead.
+missing model, an output that can't be written) print one line and exit
+non-zero; ``--debug`` shows the traceback instead. Outputs are checked before
+any work and written atomically (formcheck/outputs.py). Ctrl-C and SIGTERM
+print one line and exit 130 / 143; during a review, what was reviewed is
+written first (formcheck/interrupts.py).
 """
 
 from __future__ import annotations
@@ -19,6 +22,10 @@ from formcheck import __version__
 from formcheck.errors import FormcheckError
 
 if TYPE_CHECKING:
+    from formcheck.history import HistoryRecorder
+    from formcheck.interrupts import StopSignals
+    from formcheck.outputs import OutputPath
+    from formcheck.pipeline import ReviewResult
     from formcheck.spec import ExerciseSpec
 
 EXIT_ERROR = 2  # bad input: nothing reviewed
@@ -60,10 +67,7 @@ def _add_review(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 
 def _cmd_review(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from formcheck.pipeline import review_clip
-    from formcheck.pose import create_estimator
+    from formcheck import outputs
     from formcheck.spec import SPEC_DIR, get_spec
 
     spec = get_spec(args.exercise, args.specs or SPEC_DIR)
@@ -84,7 +88,40 @@ def _cmd_review(args: argparse.Namespace) -> int:
         history = HistoryRecorder(store, "review", clip=Path(args.clip).name)
     elif args.history:
         raise FormcheckError("--history needs --save (reviews are not saved by default)")
+    # Every output is checked before any work (formcheck/outputs.py).
+    outs = outputs.check_outputs(
+        {"--json": args.json, "--csv": args.csv, "--annotated": args.annotated},
+        inputs={
+            "the clip being reviewed": args.clip,
+            "the --landmarks file": args.landmarks,
+            "the --model file": args.model,
+        },
+    )
+    try:
+        return _review(args, spec, outs, history)
+    finally:
+        outputs.remove_created(outs.values())  # folders made for outputs never written
+
+
+def _review(
+    args: argparse.Namespace,
+    spec: ExerciseSpec,
+    outs: dict[str, OutputPath],
+    history: HistoryRecorder | None = None,
+) -> int:
+    from tqdm import tqdm
+
+    from formcheck.pipeline import review_clip
+    from formcheck.pose import create_estimator
+    from formcheck.video import open_video
+
+    signals: StopSignals = args.stop_signals
+    with open_video(args.clip):  # not a video, a still image: one line now, not after model load
+        pass
     estimator = create_estimator(model=args.model, replay=args.landmarks)
+    # From here a Ctrl-C or SIGTERM stops the review at the next frame; what was reviewed is kept.
+    signals.defer()
+    video = outs["--annotated"].stage() if "--annotated" in outs else None
     bar = None if args.quiet else tqdm(unit="frame", desc=Path(args.clip).name, leave=False)
 
     def progress(done: int, total: int) -> None:
@@ -100,29 +137,100 @@ def _cmd_review(args: argparse.Namespace) -> int:
                 spec,
                 side=args.side,
                 estimator=estimator,
-                annotated_out=args.annotated,
+                annotated_out=video.path if video is not None else None,
                 progress=progress,
+                stop=signals.requests,
                 history=history,
             )
+    except BaseException:
+        if video is not None:
+            video.discard()
+        raise
     finally:
         if bar is not None:
             bar.close()
     rec = result.record
-    if args.json:
-        rec.to_json(args.json)
-    if args.csv:
-        rec.to_csv(args.csv)
-    _print_summary(rec.summary(), result.side_auto, result.decode_error)
-    for out in (args.json, args.csv, args.annotated):
-        if out:
-            print(f"wrote {out}")
+    if result.frames == 0 and result.interrupted:
+        if video is not None:
+            video.discard()
+        print(
+            f"formcheck: interrupted by {signals.name} before any frame was reviewed; "
+            "nothing was written",
+            file=sys.stderr,
+        )
+        return signals.exit_code or 130
+    if result.interrupted:
+        rec.mark_interrupted(signals.name or "unknown", result.duration_s)
+    written: dict[str, str] = {}
+    try:
+        if "--json" in outs:
+            outs["--json"].write_text(rec.to_json())
+            written["--json"] = args.json
+        if "--csv" in outs:
+            outs["--csv"].write_text(rec.to_csv())
+            written["--csv"] = args.csv
+    finally:
+        if video is not None:
+            if result.annotated_frames > 0:
+                outs["--annotated"].commit(video)
+                written["--annotated"] = args.annotated
+            else:
+                video.discard()
+    summary = rec.summary()
+    _print_summary(summary, result.side_auto, result.decode_error)
+    _print_reviewed(summary, result.fps)
+    if signals.first is not None:
+        print(_interrupted_line(signals.name or "a signal", result, written), file=sys.stderr)
+        return signals.exit_code or 130
+    for out in written.values():
+        print(f"wrote {out}")
     if history is not None:
         print(f"saved to the history: {history.store.path}")
-    summary = rec.summary()
     if not summary["assessed"]:
         print(f"formcheck: not assessed: {summary['reason']}", file=sys.stderr)
         return EXIT_NOT_ASSESSED
     return 0
+
+
+#: Below this frame rate a movement is seen in too few frames (the engine is tested from 8).
+LOW_FPS = 8.0
+
+
+def _print_reviewed(s: dict[str, object], fps: float) -> None:
+    """How much video was reviewed: seconds and frames (of how long, when cut short)."""
+    frames = s["frames"]
+    reviewed = float(s["reviewed_s"])  # type: ignore[arg-type]
+    line = (
+        f"  video:  {reviewed:.1f} s, {frames} frame{'s' if frames != 1 else ''} at {fps:.3g} fps"
+    )
+    stop = s.get("interrupted_by")
+    if isinstance(stop, dict):
+        line += f", interrupted by {stop['signal']} at {stop['t_s']:.1f} s"
+    print(line)
+    if 0 < fps < LOW_FPS:
+        print(
+            f"  note:   {fps:.3g} fps is too few frames to follow a movement reliably "
+            f"(formcheck is tested from {LOW_FPS:g} fps)"
+        )
+
+
+def _interrupted_line(sig: str, result: ReviewResult, written: dict[str, str]) -> str:
+    """The one line after a Ctrl-C or SIGTERM: when it came and what was written."""
+    what = ", ".join(written.values()) if written else "nothing (no --json, --csv or --annotated)"
+    if result.interrupted:
+        length = float(result.record.meta.get("length_s") or 0.0)
+        of = f" of {length:.1f} s" if length > 0 else ""
+        return (
+            f"formcheck: interrupted by {sig} at {result.duration_s:.1f} s{of}: wrote {what} "
+            "(what was reviewed; the report is marked interrupted)"
+        )
+    if "--annotated" in written and result.annotated_frames < result.frames:
+        t = result.record.timeline[result.annotated_frames - 1][0]
+        return (
+            f"formcheck: interrupted by {sig} while drawing the annotated video: wrote {what} "
+            f"(the report is complete; the video stops at {t:.1f} s)"
+        )
+    return f"formcheck: interrupted by {sig} after the review finished: wrote {what} (complete)"
 
 
 def _print_summary(s: dict[str, object], side_auto: bool, decode_error: str | None) -> None:
@@ -392,8 +500,23 @@ def _python_only_stderr() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from formcheck.interrupts import StopSignals
+
+    # Ctrl-C / SIGTERM: one line and exit 130 / 143, never a traceback (formcheck/interrupts.py).
+    signals = StopSignals()
+    signals.install()
+    try:
+        return _main(argv, signals)
+    finally:
+        signals.restore()
+
+
+def _main(argv: Sequence[str] | None, signals: StopSignals) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.stop_signals = signals
+    if args.command == "synth":
+        signals.restore()  # the renderer keeps Python's KeyboardInterrupt
     if args.command in ("review", "synth") and not args.debug:
         _python_only_stderr()
     handlers = {

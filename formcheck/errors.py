@@ -19,5 +19,9 @@ class PoseModelError(FormcheckError):
     """A pose model could not be loaded (missing file, wrong format)."""
 
 
+class OutputError(FormcheckError):
+    """An output file can't be written where asked (or would overwrite an input)."""
+
+
 class CameraError(FormcheckError):
     """The live camera stopped delivering frames."""

@@ -7,9 +7,10 @@ the other core; the pipeline should keep most of the raw pose throughput
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -32,32 +33,40 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 Progress = Callable[[int, int], None]
+#: How many times the user has asked to stop (Ctrl-C, SIGTERM); see ``review_clip(stop=...)``.
+StopRequests = Callable[[], int]
 
 _END = object()
 
 
-def prefetch(items: Iterable[T], size: int = 8) -> Iterator[T]:
+def prefetch(items: Iterable[T], size: int = 8) -> Generator[T, None, None]:
     """Iterate ``items`` in a background thread, ``size`` items ahead.
 
-    Exceptions raised by the producer are re-raised in the consumer.
+    Exceptions raised by the producer are re-raised in the consumer. When the
+    consumer stops early (a ``break``, an interrupt), the producer thread is
+    stopped and joined before this generator closes, so the caller can close
+    what the items come from (a video file) without a thread still reading it.
     """
     q: queue.Queue[object] = queue.Queue(maxsize=size)
     stop = threading.Event()
 
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def produce() -> None:
         try:
             for item in items:
-                while not stop.is_set():
-                    try:
-                        q.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not put(item):
                     return
-            q.put(_END)
+            put(_END)
         except BaseException as err:  # handed to the consumer
-            q.put(err)
+            put(err)
 
     th = threading.Thread(target=produce, daemon=True, name="formcheck-decode")
     th.start()
@@ -71,6 +80,7 @@ def prefetch(items: Iterable[T], size: int = 8) -> Iterator[T]:
             yield item  # type: ignore[misc]
     finally:
         stop.set()
+        th.join(timeout=10.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +94,8 @@ class ReviewResult:
     duration_s: float
     decode_error: str | None
     annotated_path: Path | None
+    interrupted: bool = False  # stopped on request before the end of the clip
+    annotated_frames: int = 0  # frames drawn into annotated_path
 
 
 def _choose(records: dict[str | None, SessionRecord]) -> str | None:
@@ -103,6 +115,7 @@ def review_clip(
     estimator: PoseEstimator | None = None,
     annotated_out: str | Path | None = None,
     progress: Progress | None = None,
+    stop: StopRequests | None = None,
     history: HistoryRecorder | None = None,
 ) -> ReviewResult:
     """Review a recorded clip against ``spec``.
@@ -113,9 +126,16 @@ def review_clip(
     that breaks part-way is reviewed up to the break, and ``decode_error``
     says where).
 
+    ``stop`` is polled before each frame: once it returns 1 or more the review
+    stops there (``interrupted``; the sessions are not finished, so the record
+    shows the set as still open) and the annotated video covers the frames
+    reviewed. When the side was automatic that video is drawn afterwards; a
+    further stop request cuts the drawing short too (``annotated_frames``).
+
     With ``history``, each side's set is written to the history database as it is
     counted (both candidate sides while the side is still unknown; the other is dropped
-    at the end). A review that stops part-way is kept there, marked interrupted.
+    at the end). A review that stops part-way (an error, ``stop``) is kept there, marked
+    interrupted.
     """
     sides: list[str | None] = [side] if (side or not spec.has_sides) else ["left", "right"]
     sessions = {s: ExerciseSession(spec, side=s) for s in sides}
@@ -131,6 +151,12 @@ def review_clip(
     writer: VideoWriter | None = None
     inline_render = annotated_out is not None and not auto
     tracker = tracker_for(spec.tracked_landmarks)
+    interrupted = False
+    annotated_frames = 0
+
+    def stops() -> int:
+        return 0 if stop is None else stop()
+
     with open_video(path) as src:
         total = src.frame_count_estimate
         if history is not None:  # the clip opened: its sets begin
@@ -148,28 +174,33 @@ def review_clip(
                 writer.__enter__()
             cuts = CutDetector()
             # Decoding and cut detection run in the prefetch thread.
-            for vf, is_cut in prefetch((vf, cuts.step(vf.image)) for vf in src):
-                if is_cut:
-                    for sess in sessions.values():
-                        sess.mark_cut(vf.t_s)
-                pose = est.estimate(vf.image, vf.t_s)
-                if tracker is not None:
-                    pose = tracker.update(vf.image, pose)
-                frames += 1
-                with_person += pose is not None
-                last_t = vf.t_s
-                for s, sess in sessions.items():
-                    res = sess.step(pose, vf.t_s)
-                    records[s].consume(res)
-                    results[s].append(res)
-                    if s in sinks:
-                        sinks[s].consume(res)
-                if auto:
-                    poses.append((vf.t_s, pose))
-                if writer is not None:
-                    writer.write(_annotate(vf, pose, results[sides[0]][-1], spec))
-                if progress is not None:
-                    progress(frames, total)
+            # Closed explicitly: its decode thread is joined before the clip closes.
+            with contextlib.closing(prefetch((vf, cuts.step(vf.image)) for vf in src)) as decoded:
+                for vf, is_cut in decoded:
+                    if stops():
+                        interrupted = True
+                        break
+                    if is_cut:
+                        for sess in sessions.values():
+                            sess.mark_cut(vf.t_s)
+                    pose = est.estimate(vf.image, vf.t_s)
+                    if tracker is not None:
+                        pose = tracker.update(vf.image, pose)
+                    frames += 1
+                    with_person += pose is not None
+                    last_t = vf.t_s
+                    for s, sess in sessions.items():
+                        res = sess.step(pose, vf.t_s)
+                        records[s].consume(res)
+                        results[s].append(res)
+                        if s in sinks:
+                            sinks[s].consume(res)
+                    if auto:
+                        poses.append((vf.t_s, pose))
+                    if writer is not None:
+                        writer.write(_annotate(vf, pose, results[sides[0]][-1], spec))
+                    if progress is not None:
+                        progress(frames, total)
         except BaseException as err:
             if history is not None:  # keep what was counted, marked as interrupted
                 history.end("interrupted", _why_stopped(err))
@@ -177,22 +208,32 @@ def review_clip(
         finally:
             if writer is not None:
                 writer.__exit__(None, None, None)
+                annotated_frames = writer.frames_written
             if own_estimator:
                 est.__exit__(None, None, None)
         decode_error = src.decode_error
         fps = src.fps
-    for s, sess in sessions.items():
-        final = sess.finish(last_t)
-        records[s].consume(final)
-        if s in sinks:
-            sinks[s].consume(final)
+        length_s = src.duration_s
+    if not interrupted:
+        for s, sess in sessions.items():
+            final = sess.finish(last_t)
+            records[s].consume(final)
+            if s in sinks:
+                sinks[s].consume(final)
     chosen = _choose(records) if auto else sides[0]
     if history is not None:
         history.keep_only(sinks[chosen])
-        history.end("finished")
+        if interrupted:
+            history.end("interrupted", f"the review was stopped at {last_t:.1f} s")
+        else:
+            history.end("finished")
     record = records[chosen]
     if auto and annotated_out is not None:
-        _render_pass(path, annotated_out, spec, poses, results[chosen])
+        # After an interrupt the frames reviewed are drawn unless the user asks again.
+        asked = stops() if interrupted else 0
+        annotated_frames = _render_pass(
+            path, annotated_out, spec, poses, results[chosen], lambda: stops() > asked
+        )
     record.meta.update(
         {
             "file": Path(path).name,
@@ -200,6 +241,7 @@ def review_clip(
             "frames": frames,
             "frames_with_person": with_person,
             "duration_s": round(last_t, 3),
+            "length_s": round(length_s, 3),
             "decode_error": decode_error,
             "side_chosen_automatically": auto,
             "pose_model": getattr(est, "name", type(est).__name__),
@@ -215,6 +257,8 @@ def review_clip(
         duration_s=last_t,
         decode_error=decode_error,
         annotated_path=Path(annotated_out) if annotated_out is not None else None,
+        interrupted=interrupted,
+        annotated_frames=annotated_frames,
     )
 
 
@@ -246,10 +290,15 @@ def _render_pass(
     spec: ExerciseSpec,
     poses: list[tuple[float, PoseFrame | None]],
     results: list[FrameResult],
-) -> None:
-    """Second decode, drawing the chosen side's results (used when the side was automatic)."""
+    stop: Callable[[], bool],
+) -> int:
+    """Second decode, drawing the chosen side's results (used when the side was automatic).
+
+    Draws the frames that were reviewed, or fewer when ``stop()`` turns true; returns how many.
+    """
     with open_video(path) as src, VideoWriter(out, src.fps, src.size) as writer:
         for i, vf in enumerate(src):
-            if i >= len(results):
+            if i >= len(results) or stop():
                 break
             writer.write(_annotate(vf, poses[i][1], results[i], spec))
+    return writer.frames_written

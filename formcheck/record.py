@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from formcheck.outputs import write_text
 from formcheck.results import (
     Assessing,
     CannotAssess,
@@ -41,6 +42,11 @@ if TYPE_CHECKING:
 
 SCHEMA = "formcheck.report/1"
 MIN_ASSESSED_SHARE = 0.2  # below this share of frames assessed, the clip is "not assessed"
+#: Less video than this is "not assessed", whatever its frames showed. Nothing is judged until
+#: the start posture has been seen for 0.5 s (posture_gate.OPEN_S), and the quickest rep any
+#: spec counts takes 0.5 s (the hip hike's min_duration_s): a shorter fragment cannot hold one
+#: countable rep, so calling it assessed would be a guess (tests/test_inputs.py checks this).
+MIN_REVIEW_S = 1.0
 HOLD_COLUMNS = ("side", "start_s", "end_s", "held_s", "counted", "direction")
 REP_COLUMNS = (
     "side",
@@ -92,10 +98,12 @@ class SessionRecord:
         self.cannot_spans: list[list[Any]] = []  # [start_s, end_s, reason]
         self.timeline: list[tuple[float, float | None, str]] = []
         self.frames = 0
+        self._first_t = self._last_t = 0.0
         self.frames_with_person = 0
         self.frames_assessed = 0
         self.stop_reason: str | None = None
         self.stop_t_s: float | None = None
+        self.interrupted_by: dict[str, Any] | None = None  # {"signal": "SIGINT", "t_s": 4.2}
         self.meta: dict[str, Any] = {}
         self.cuts: list[float] = []  # scene cuts in an edited clip
         self.views_seen: set[str] = set()
@@ -151,6 +159,9 @@ class SessionRecord:
         if cur.start_s is None:
             cur.start_s = result.t_s
         cur.end_s = result.t_s
+        if self.frames == 0:
+            self._first_t = result.t_s
+        self._last_t = result.t_s
         self.frames += 1
         self.frames_with_person += int(result.person)
         if result.assessed:
@@ -164,6 +175,11 @@ class SessionRecord:
     def stopped(self, reason: str, t_s: float) -> None:
         self.stop_reason, self.stop_t_s = reason, t_s
 
+    def mark_interrupted(self, signal: str, t_s: float) -> None:
+        """The review was cut short (Ctrl-C, SIGTERM) after the frame at ``t_s``: a partial
+        report."""
+        self.interrupted_by = {"signal": signal, "t_s": _r(t_s)}
+
     # -- reading ------------------------------------------------------------
 
     @property
@@ -172,6 +188,18 @@ class SessionRecord:
         if self.spec.hold_only:
             return sum(len(s.counted_holds) for s in self.sets)
         return sum(len(s.reps) for s in self.sets)
+
+    @property
+    def reviewed_s(self) -> float:
+        """Seconds of video the frames cover: first to last frame, plus one frame's time.
+
+        From the frames' own times (a frame lasts the mean gap between frames); 0.0 for
+        fewer than two frames.
+        """
+        if self.frames < 2:
+            return 0.0
+        span = self._last_t - self._first_t
+        return span * self.frames / (self.frames - 1)
 
     @property
     def best_hold_s(self) -> float:
@@ -262,10 +290,19 @@ class SessionRecord:
         # A clip counts as assessed when a fair share of it could be: two frames out
         # of six hundred (a wrong camera view, say) are not an assessment.
         share = self.frames_assessed / self.frames if self.frames else 0.0
-        assessed = self.frames_assessed > 0 and share >= MIN_ASSESSED_SHARE
+        reviewed_s = self.reviewed_s
+        # judged as reported (to 0.01 s): 14 frame gaps of 66.7 ms rounded to the ms are 1.0 s
+        too_short = self.frames > 0 and round(reviewed_s, 2) < MIN_REVIEW_S
+        assessed = self.frames_assessed > 0 and share >= MIN_ASSESSED_SHARE and not too_short
         reason: str | None = None
         if not assessed:
-            if self.frames_with_person == 0:
+            if too_short:
+                frames = f"{self.frames} frame" + ("s" if self.frames != 1 else "")
+                reason = (
+                    f"too short to assess: {reviewed_s:.1f} s of video ({frames}); at least "
+                    f"{MIN_REVIEW_S:g} s is needed, so record the whole exercise"
+                )
+            elif self.frames_with_person == 0:
                 reason = "no person was found in the video" if self.frames else "no frames"
             elif self._reasons:
                 reason = self._reasons.most_common(1)[0][0]
@@ -321,6 +358,8 @@ class SessionRecord:
             "frames_with_person": self.frames_with_person,
             "frames_assessed": self.frames_assessed,
             "assessed_share": round(share, 3),
+            "reviewed_s": round(reviewed_s, 2),
+            "interrupted_by": self.interrupted_by,
         }
 
     def to_dict(self, timeline: bool = True) -> dict[str, Any]:
@@ -373,9 +412,10 @@ class SessionRecord:
         return out
 
     def to_json(self, path: str | Path | None = None) -> str:
+        """The JSON report; written atomically to ``path`` when given."""
         text = json.dumps(self.to_dict(), indent=2)
         if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
+            write_text(path, text)
         return text
 
     def to_csv(self, path: str | Path | None = None) -> str:
@@ -392,5 +432,5 @@ class SessionRecord:
                 w.writerow({**row, "faults": ";".join(row["faults"])})
         text = buf.getvalue()
         if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
+            write_text(path, text)
         return text

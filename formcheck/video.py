@@ -77,6 +77,32 @@ def _one_line(err: BaseException) -> str:
     return " ".join(str(text).split()) or type(err).__name__
 
 
+#: Demuxers for single images (``image2`` and the ``*_pipe`` family: png_pipe, jpeg_pipe, ...).
+_IMAGE_DEMUXERS = ("image2",)
+#: Image formats that may be animated: a still when they hold one frame, a clip otherwise.
+_ANIMATED_IMAGE_DEMUXERS = ("gif", "apng", "webp")
+_IMAGE_KIND = {"mjpeg": "JPEG", "png": "PNG", "gif": "GIF", "webp": "WebP", "apng": "PNG"}
+
+
+def _is_still_image(demuxer: str, decoder: Iterator[Any]) -> bool:
+    """True for a photo: an image demuxer, or an animated-image format with a single frame.
+
+    ``decoder`` has yielded the first frame; for an animated format the next is decoded.
+    Every check formcheck makes is about movement over time (reps, holds timed in
+    seconds, faults that must last, a start posture seen for half a second), so a
+    still image is refused rather than reviewed as a one-frame clip.
+    """
+    names = demuxer.split(",")
+    if any(n in _IMAGE_DEMUXERS or n.endswith("_pipe") for n in names):
+        return True
+    if any(n in _ANIMATED_IMAGE_DEMUXERS for n in names):
+        try:
+            return next(decoder, None) is None
+        except av.error.FFmpegError:  # a damaged animation: reviewed up to the damage
+            return False
+    return False
+
+
 class VideoSource(ClosesOnExit):
     """A clip opened for reading; see :func:`open_video`.
 
@@ -151,11 +177,9 @@ class VideoSource(ClosesOnExit):
 
         # The rotation lives in the display-matrix side data, which FFmpeg
         # attaches to each decoded frame; decode the first one to read it.
-        first = None
+        decoder = container.decode(stream)
         try:
-            for frame in container.decode(stream):
-                first = frame
-                break
+            first = next(decoder, None)
         except av.error.FFmpegError as err:
             raise VideoError(
                 f"cannot decode {self.path} ({_one_line(err)}); the file is corrupt or "
@@ -163,6 +187,12 @@ class VideoSource(ClosesOnExit):
             ) from err
         if first is None:
             raise VideoError(f"no decodable video frames in {self.path}; the file may be truncated")
+        if _is_still_image(container.format.name, decoder):
+            kind = _IMAGE_KIND.get(stream.codec_context.name, stream.codec_context.name.upper())
+            raise VideoError(
+                f"{self.path} is a still image ({kind}), not a video; formcheck reviews "
+                "movement over time: record a clip of the exercise (mp4, mov or webm)"
+            )
         rotation = int(first.rotation)
         if rotation == 0 and "rotate" in stream.metadata:
             # Old-style tag: clockwise degrees.

@@ -370,3 +370,43 @@ def test_check_routine_checks_every_file(tmp_path: Path, capsys):
         == "formcheck: error: bad.toml: exercise[0].sets 0 is out of range; allowed: 1 to 10"
     )
     assert "missing.toml" in lines[1] and len(lines) == 2
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["review", "clip.mp4", "-e", "glute_bridge"],
+        ["exercises"],
+        ["timer", "tfl_stretch"],
+        ["routines"],
+        ["check-routine", str(SPEC_DIR / "routines" / "daily.toml")],
+    ],
+    ids=lambda a: a[0],
+)
+def test_a_missing_specs_folder_is_named(tmp_path: Path, capsys, args: list[str]):
+    """Never `known:` with an empty list: the folder itself is missing."""
+    missing = tmp_path / "nonexistent"
+    assert main([*args, "--specs", str(missing)]) == EXIT_ERROR
+    err = capsys.readouterr().err
+    assert (
+        err
+        == f"formcheck: error: spec folder not found: {missing} (give --specs an existing folder)\n"
+    )
+
+
+def test_check_spec_reports_every_kind_of_bad_file(tmp_path: Path, capsys):
+    """Each file gets its own line, whatever is wrong with it; the good ones still pass."""
+    (tmp_path / "folder.toml").mkdir()
+    (tmp_path / "utf16.toml").write_bytes("id = 'x'".encode("utf-16"))
+    (tmp_path / "broken.toml").write_text("id = \n")
+    (tmp_path / "plank.toml").write_text((SPEC_DIR / "glute_bridge.toml").read_text())
+    bad = ["folder.toml", "utf16.toml", "broken.toml", "missing.toml", "plank.toml"]
+    files = [str(SPEC_DIR / "plank.toml")] + [str(tmp_path / b) for b in bad]
+    assert main(["check-spec", *files]) == EXIT_ERROR
+    out, err = capsys.readouterr()
+    assert out.splitlines()[0].startswith(f"{SPEC_DIR / 'plank.toml'}: ok (plank:")
+    assert out.splitlines()[-1] == "checked 6 spec files: 1 ok, 5 failed"
+    lines = err.splitlines()
+    assert [ln.split(": ")[2].split("/")[-1] for ln in lines] == bad, err
+    assert "is a folder" in lines[0] and "UTF-16" in lines[1] and "not valid TOML" in lines[2]
+    assert "not found" in lines[3] and "must match the file name" in lines[4]
