@@ -4,7 +4,7 @@ Run:  streamlit run app.py
 (.streamlit/config.toml binds to localhost; see the comments there for the LAN.)
 
 This file only sets up and routes. The pages are in formcheck/app/ (live_page,
-review_page, library_page, with the shared sidebar and widgets in widgets.py);
+review_page, library_page, progress_page, with the shared sidebar and widgets in widgets.py);
 the logic behind them in formcheck/app/picker.py, formcheck/app/live_state.py
 and formcheck/ui_helpers.py; the engine in formcheck/.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from formcheck.app import library_page, live_page, review_page, widgets
+from formcheck.app import library_page, live_page, progress_page, review_page, widgets
 
 # A local icon: an emoji icon is fetched from a CDN by the browser, and 500'd on first load.
 ICON = Path(__file__).resolve().parent / "formcheck" / "app" / "icon.png"
@@ -38,6 +38,12 @@ widgets.PAGES.update(
         title="Exercise library",
         icon=":material/menu_book:",
         url_path="library",
+    ),
+    progress=st.Page(
+        progress_page.render,
+        title="Progress",
+        icon=":material/insights:",
+        url_path="progress",
     ),
 )
 st.navigation(list(widgets.PAGES.values()), position="top").run()
