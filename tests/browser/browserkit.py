@@ -48,11 +48,12 @@ def run_app(
     address: str = "127.0.0.1",
     host: str = "localhost",
     cert: tuple[Path, Path] | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[str]:
     """``streamlit run app.py`` on a free port until the block ends; yields the base URL.
 
     ``address`` is what the server binds to, ``host`` what the browser opens;
-    ``cert`` = (certificate, key) serves HTTPS.
+    ``cert`` = (certificate, key) serves HTTPS; ``env`` adds to the server's environment.
     """
     import pytest
 
@@ -83,9 +84,14 @@ def run_app(
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE  # our own self-signed test certificate
     url = f"{scheme}://{host}:{port}"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with open(log, "wb") as fh:
-        proc = subprocess.Popen(args, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT, env=env)
+        proc = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+        )
         try:
             deadline = time.monotonic() + 60
             while True:
