@@ -3,47 +3,20 @@
 Run:  streamlit run app.py
 (.streamlit/config.toml binds to localhost; see the comments there for the LAN.)
 
-This file only sets up and routes. The pages are in formcheck/app/ (live_page,
-review_page, library_page, progress_page, with the shared sidebar and widgets in widgets.py);
-the logic behind them in formcheck/app/picker.py, formcheck/app/live_state.py
-and formcheck/ui_helpers.py; the engine in formcheck/.
+This file starts the server; the pages script is formcheck/app/main.py. Streamlit finds
+``app = st.App(...)`` below and serves that script with the guards of
+formcheck/app/server.py in front of every route from the first request: requests for
+another host name are refused (DNS rebinding), nothing is looked up on the internet, and
+uploads a killed server left behind are removed at start.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
+from starlette.middleware import Middleware
 
-from formcheck.app import library_page, live_page, progress_page, review_page, widgets
+from formcheck.app import server
 
-# A local icon: an emoji icon is fetched from a CDN by the browser, and 500'd on first load.
-ICON = Path(__file__).resolve().parent / "formcheck" / "app" / "icon.png"
-st.set_page_config(page_title="formcheck", page_icon=str(ICON), layout="wide")
-st.markdown(widgets.CSS, unsafe_allow_html=True)
+server.stay_offline()  # before anything could look an address up
 
-widgets.PAGES.update(
-    live=st.Page(
-        live_page.render,
-        title="Live coaching",
-        icon=":material/videocam:",
-        url_path="live",
-        default=True,
-    ),
-    review=st.Page(
-        review_page.render, title="Review a clip", icon=":material/movie:", url_path="review"
-    ),
-    library=st.Page(
-        library_page.render,
-        title="Exercise library",
-        icon=":material/menu_book:",
-        url_path="library",
-    ),
-    progress=st.Page(
-        progress_page.render,
-        title="Progress",
-        icon=":material/insights:",
-        url_path="progress",
-    ),
-)
-st.navigation(list(widgets.PAGES.values()), position="top").run()
+app = st.App(server.PAGES, middleware=[Middleware(server.HostGuard)], lifespan=server.lifespan)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from formcheck import ui_helpers as ui
 from formcheck.app import timer_page, widgets
 from formcheck.app.coach_view import CoachView, coach_view, plan_lines
 from formcheck.app.live_state import LiveState
+from formcheck.app.scratch import scratch_dir
 from formcheck.errors import CameraError, FormcheckError
 from formcheck.routine import DEFAULT_ROUTINE, Routine, clock, load_routines, parse_routine, single
 from formcheck.tomlfile import read_toml
@@ -96,8 +96,8 @@ def _shipped_routines() -> dict[str, Routine]:
 @st.cache_data(show_spinner=False, max_entries=16)
 def _parse_upload(name: str, data: bytes) -> Routine | str:
     """A routine file's bytes, validated (cached by content): the routine, or its error."""
-    with tempfile.TemporaryDirectory(prefix="formcheck-") as tmp:
-        path = Path(tmp) / Path(name).name
+    with scratch_dir() as tmp:
+        path = tmp / Path(name).name
         path.write_bytes(data)
         try:
             return parse_routine(read_toml(path, what="routine"), widgets.specs(), file=path.name)

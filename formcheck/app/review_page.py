@@ -4,7 +4,6 @@ summary against the prescription, the reps or holds, and the downloads."""
 from __future__ import annotations
 
 import html
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ import streamlit as st
 
 from formcheck import ui_helpers as ui
 from formcheck.app import widgets
+from formcheck.app.scratch import scratch_dir
 from formcheck.errors import FormcheckError
 from formcheck.record import SessionRecord
 from formcheck.spec import ExerciseSpec
@@ -150,9 +150,9 @@ def _run_review(
             "Trim the clip or lower its resolution."
         )
     bar = st.progress(0.0, text="Reading the clip…")
-    # The upload and the annotated video live in a temporary directory that is deleted on exit.
-    with tempfile.TemporaryDirectory(prefix="formcheck-") as tmp:
-        tmpdir = Path(tmp)
+    # The upload and the annotated video live in a scratch folder that is deleted on exit
+    # (or, if the server is killed, when it next starts).
+    with scratch_dir() as tmpdir:
         name, clip = "", tmpdir
         try:
             if upload is not None:

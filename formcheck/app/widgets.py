@@ -35,7 +35,7 @@ LINK_PARAM = "exercise"
 PICTURE_SIZE = (400, 300)
 SYNTH_DIR = Path(__file__).resolve().parents[1] / "synth"
 
-#: The pages, by name ("live", "review", "library"), set by app.py for links between pages.
+#: The pages, by name ("live", "review", "library"), set by main.py for links between pages.
 PAGES: dict[str, Any] = {}
 
 CSS = """

@@ -48,13 +48,14 @@ def run_app(
     address: str = "127.0.0.1",
     host: str = "localhost",
     cert: tuple[Path, Path] | None = None,
+    env: dict[str, str] | None = None,
     home: Path | None = None,
 ) -> Iterator[str]:
     """``streamlit run app.py`` on a free port until the block ends; yields the base URL.
 
     ``address`` is what the server binds to, ``host`` what the browser opens;
-    ``cert`` = (certificate, key) serves HTTPS; ``home`` is the server's FORMCHECK_HOME
-    (its history database's folder).
+    ``cert`` = (certificate, key) serves HTTPS; ``env`` adds to the server's environment;
+    ``home`` is the server's FORMCHECK_HOME (its history database's folder).
     """
     import pytest
 
@@ -85,11 +86,16 @@ def run_app(
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE  # our own self-signed test certificate
     url = f"{scheme}://{host}:{port}"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     if home is not None:
-        env["FORMCHECK_HOME"] = str(home)
+        env = {**(env or {}), "FORMCHECK_HOME": str(home)}
     with open(log, "wb") as fh:
-        proc = subprocess.Popen(args, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT, env=env)
+        proc = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+        )
         try:
             deadline = time.monotonic() + 60
             while True:

@@ -28,7 +28,7 @@ from browserkit import main_text, run_app, screenshot, wait_for_app, wait_until_
 from formcheck.app.progress_page import EMPTY, report_writer
 from formcheck.history import HistoryStore
 from formcheck.history.query import HistoryView
-from formcheck.history.store import HOME_ENV, TABLES
+from formcheck.history.store import TABLES
 
 MARKER = "#fc-progress-rendered"
 CHARTS = '[data-testid="stVegaLiteChart"]'
@@ -49,10 +49,8 @@ def progress_app(
     the history file's path). (``playwright_instance``: skip before starting a server
     when there is no browser.)"""
     home = tmp_path_factory.mktemp("progress-home")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(HOME_ENV, str(home))
-        with run_app(tmp_path_factory.mktemp("streamlit") / "streamlit.log") as url:
-            yield url, home / "history.db"
+    with run_app(tmp_path_factory.mktemp("streamlit") / "streamlit.log", home=home) as url:
+        yield url, home / "history.db"
 
 
 def put_history(db: Path, source: Path | bytes | None) -> None:
