@@ -15,6 +15,7 @@ import pytest
 from historykit import START
 
 from formcheck.coaching import set_target
+from formcheck.errors import FormcheckError
 from formcheck.history import HistoryError, HistoryRecorder, HistoryStore
 from formcheck.history import report as report_mod
 from formcheck.history.query import HistoryView
@@ -351,10 +352,17 @@ def test_a_bad_suffix_gets_one_line(history: Path, tmp_path: Path, name: str) ->
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_missing_folder_gets_one_line(history: Path, tmp_path: Path) -> None:
-    with HistoryStore(history) as store, pytest.raises(HistoryError) as err:
-        write_report(store, tmp_path / "nowhere" / "report.pdf", today=TODAY)
-    assert "does not exist" in _one_line(err)
+def test_a_missing_folder_is_made_and_an_unwritable_one_gets_one_line(
+    history: Path, tmp_path: Path
+) -> None:
+    """As review's outputs (formcheck/outputs.py): ``mkdir -p``, or one line."""
+    with HistoryStore(history) as store:
+        write_report(store, tmp_path / "new" / "report.pdf", today=TODAY)
+        assert (tmp_path / "new" / "report.pdf").read_bytes().startswith(b"%PDF-")
+        with pytest.raises(FormcheckError) as err:
+            write_report(store, "/proc/formcheck-report.pdf", today=TODAY)
+    line = _one_line(err)
+    assert "/proc" in line and "cannot create files" in line
 
 
 def test_a_report_replaces_the_old_one_whole(history: Path, tmp_path: Path) -> None:

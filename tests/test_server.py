@@ -7,6 +7,7 @@ The real server, a real browser and a network audit are in tests/browser/test_se
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,14 @@ HOSTS: list[tuple[str | None, str, tuple[str, int] | None, frozenset[str], bool]
 ]
 
 
+def run_async(coro: Any) -> Any:
+    """Run ``coro`` to its end in a thread of its own: the browser tests' Playwright keeps an
+    event loop running in this thread when the whole suite runs, and asyncio.run() refuses
+    to start a second one there."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 @pytest.mark.parametrize(("host", "scheme", "local", "names", "answered"), HOSTS)
 def test_host_allowed(
     host: str | None,
@@ -125,7 +134,7 @@ def run_guard(scope: dict[str, Any], names: frozenset[str] = LOCAL) -> tuple[boo
     original = server.configured_names
     server.configured_names = lambda: names  # type: ignore[assignment]
     try:
-        asyncio.run(guard(scope, receive, send))
+        run_async(guard(scope, receive, send))
     finally:
         server.configured_names = original  # type: ignore[assignment]
     return bool(seen), sent
@@ -278,7 +287,7 @@ def test_the_start_hook(
         async with server.lifespan(None):
             assert not left.exists()
 
-    asyncio.run(start())
+    run_async(start())
     err = capsys.readouterr().err
     assert "formcheck is running: open http://localhost:8599" in err
     assert "Removed 1 upload folder(s)" in err

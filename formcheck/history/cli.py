@@ -6,9 +6,7 @@ import argparse
 import csv
 import io
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from formcheck.history.query import HistoryView
@@ -156,24 +154,14 @@ def export(store: HistoryStore, path: str | Path) -> None:
     suffix = p.suffix.lower()
     if suffix not in (".json", ".csv"):
         raise HistoryError(f"--export {path}: give a .json or .csv file name")
-    write_atomic(p, export_text(store, suffix).encode("utf-8"))
+    write_atomic(p, export_text(store, suffix).encode("utf-8"), "--export")
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path``, then rename: never a half-written file."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise HistoryError(f"{path}: the folder {folder} does not exist")
-    if path.is_dir():
-        raise HistoryError(f"{path} is a folder; give a file name")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-    except OSError as err:
-        raise HistoryError(f"{path}: can't write there ({err.strerror})") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def write_atomic(path: Path, data: bytes, option: str = "-o") -> None:
+    """Write ``data`` to ``path`` as review's outputs are written (formcheck/outputs.py): the
+    path checked first (one line), a missing folder made, a temporary file renamed over it."""
+    from formcheck.outputs import Staged, check_output
+
+    out = check_output(path, option)
+    with Staged(out.target) as staged:
+        staged.path.write_bytes(data)
