@@ -110,7 +110,6 @@ def batch_clips_per_min(clips: list[Path], spec, jobs: int, out: Path) -> float:
 
 def peak_rss_mb(clip: Path, exercise: str, jobs: int) -> float:
     """Largest resident set of any process of one review (run in a fresh interpreter)."""
-    import resource
     import subprocess
     import sys
 
@@ -128,7 +127,6 @@ def peak_rss_mb(clip: Path, exercise: str, jobs: int) -> float:
     script.write_text(code)
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
     script.unlink()
-    del resource
     return int(out.stdout.strip().splitlines()[-1]) / 1024
 
 
