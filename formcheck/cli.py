@@ -74,7 +74,8 @@ def _add_review(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "-j",
         type=int,
         metavar="N",
-        help="processes for pose estimation (default: the cores available)",
+        help="processes: one clip's pose in N segments (default 1); with --out-dir, "
+        "clips at a time (default: the cores available)",
     )
     p.add_argument(
         "--out-dir",
@@ -160,11 +161,11 @@ def _review(
     signals: StopSignals = args.stop_signals
     with open_video(args.clip):  # not a video, a still image: one line now, not after model load
         pass
-    from formcheck.parallel import available_cores
-
     # Several processes only for a pose model (a replay has none to share out).
     replay = args.landmarks or (args.model or "").lower().endswith(".csv")
-    jobs = 1 if replay else (args.jobs or available_cores())
+    # One clip: one process unless asked (segments move the landmarks by a pixel or two,
+    # which can flip a fault near its threshold; see docs/parallel.md).
+    jobs = 1 if replay else (args.jobs or 1)
     estimator = create_estimator(model=args.model, replay=args.landmarks) if jobs == 1 else None
     # From here a Ctrl-C or SIGTERM stops the review at the next frame; what was reviewed is kept.
     signals.defer()
