@@ -1,6 +1,13 @@
 """Throughput of the review pipeline against raw MediaPipe, measured side by side.
 
-    python benchmarks/bench_pipeline.py [CLIP] [--rounds 2]
+    python benchmarks/bench_pipeline.py [CLIP] [--rounds 2] [--jobs 2] [--parallel]
+
+With ``--parallel`` it also prints, in the same run on the same clip: ``review --jobs 1``
+and ``--jobs N`` frames per second and their ratio to raw MediaPipe; batch throughput
+on 4 clips (clips/minute); PyAV decoding with and without its own threads; and the
+peak memory (largest process) of a review of the clip and of a clip made 4x longer by
+concatenating it with ffmpeg. The load average is printed with the figures: on a
+shared machine they are distorted.
 
 Prints frames per second for:
   raw pose   MediaPipe (bundled full model) on frames already decoded in memory;
@@ -72,11 +79,122 @@ def engine_ms_per_frame(clip: Path, spec, frames: list) -> float:
     return 1000 * (time.perf_counter() - t0) / len(poses)
 
 
+def review_fps(clip: Path, spec, jobs: int) -> float:
+    """Frames per second of review_clip with ``jobs`` processes, model start-up included."""
+    from formcheck.pipeline import review_clip
+
+    t0 = time.perf_counter()
+    result = review_clip(clip, spec, jobs=jobs)
+    return result.frames / (time.perf_counter() - t0)
+
+
+def decode_fps(clip: Path, thread_type: str) -> float:
+    import av
+
+    with av.open(str(clip)) as c:
+        stream = c.streams.video[0]
+        stream.thread_type = thread_type
+        t0 = time.perf_counter()
+        n = sum(1 for f in c.decode(stream) if f.to_ndarray(format="bgr24") is not None)
+    return n / (time.perf_counter() - t0)
+
+
+def batch_clips_per_min(clips: list[Path], spec, jobs: int, out: Path) -> float:
+    from formcheck.batch import review_batch
+
+    t0 = time.perf_counter()
+    rows = review_batch(clips, spec.id, out, jobs=jobs)
+    assert all(r is not None and r.reps is not None for r in rows), rows
+    return len(clips) * 60 / (time.perf_counter() - t0)
+
+
+def peak_rss_mb(clip: Path, exercise: str, jobs: int) -> float:
+    """Largest resident set of any process of one review (run in a fresh interpreter)."""
+    import subprocess
+    import sys
+
+    code = (
+        "from formcheck.pipeline import review_clip\n"
+        "from formcheck.spec import get_spec\n"
+        "if __name__ == '__main__':\n"
+        f"    review_clip({str(clip)!r}, get_spec({exercise!r}), jobs={jobs})\n"
+        "    import resource\n"
+        "    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+        "    print(max(me, kids))\n"
+    )
+    script = Path("/tmp") / f"formcheck_bench_rss_{jobs}.py"
+    script.write_text(code)
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    script.unlink()
+    return int(out.stdout.strip().splitlines()[-1]) / 1024
+
+
+def long_clip(clip: Path, times: int, out: Path) -> Path:
+    import subprocess
+
+    listing = out.with_suffix(".txt")
+    listing.write_text("".join(f"file '{clip.resolve()}'\n" for _ in range(times)))
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+            str(listing),
+            "-c",
+            "copy",
+            str(out),
+        ],
+        check=True,
+    )
+    return out
+
+
+def parallel_figures(clip: Path, spec, jobs: int, raw: float, rounds: int) -> None:
+    import tempfile
+
+    print(f"load average before: {Path('/proc/loadavg').read_text().strip()}")
+    one, many = [], []
+    for _ in range(rounds):
+        one.append(review_fps(clip, spec, 1))
+        many.append(review_fps(clip, spec, jobs))
+    o, m = statistics.median(one), statistics.median(many)
+    print(f"review --jobs 1         : {o:6.1f} fps  ratio to raw {o / raw:5.2f}  (target >= 0.95)")
+    print(
+        f"review --jobs {jobs}         : {m:6.1f} fps  ratio to raw {m / raw:5.2f}  (target >= 1.7)"
+    )
+    print(f"decode, thread_type AUTO: {decode_fps(clip, 'AUTO'):6.1f} fps")
+    print(f"decode, thread_type SLICE: {decode_fps(clip, 'SLICE'):6.1f} fps")
+    with tempfile.TemporaryDirectory() as tmp:
+        t = Path(tmp)
+        cpm = batch_clips_per_min([clip] * 4, spec, jobs, t / "batch")
+        print(f"batch of 4 clips, {jobs} jobs: {cpm:6.2f} clips/minute")
+        longer = long_clip(clip, 4, t / "long.mp4")
+        for j in (1, jobs):
+            short_mb = peak_rss_mb(clip, spec.id, j)
+            long_mb = peak_rss_mb(longer, spec.id, j)
+            print(
+                f"peak memory --jobs {j}     : {short_mb:6.0f} MB (clip)  "
+                f"{long_mb:6.0f} MB (4x longer)"
+            )
+    print(f"load average after : {Path('/proc/loadavg').read_text().strip()}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("clip", nargs="?", type=Path)
     ap.add_argument("--exercise", default="glute_bridge")
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument(
+        "--parallel", action="store_true", help="also the --jobs / batch / memory figures"
+    )
     args = ap.parse_args()
     from formcheck.spec import get_spec
     from formcheck.video import open_video
@@ -99,6 +217,9 @@ def main() -> None:
     print(f"whole review pipeline   : {p:6.1f} fps  ({1000 / p:5.1f} ms/frame)  reps={reps}")
     print(f"pipeline / raw          : {p / r:6.1%}  (target >= 90%)")
     print(f"engine alone (session)  : {engine_ms_per_frame(clip, spec, frames):6.3f} ms/frame")
+    if args.parallel:
+        del frames
+        parallel_figures(clip, spec, args.jobs, r, args.rounds)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ written first (formcheck/interrupts.py).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -34,7 +35,11 @@ EXIT_NOT_ASSESSED = 3  # reviewed, but nothing could be assessed (report written
 
 def _add_review(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("review", help="review a recorded clip: reps, holds and form faults")
-    p.add_argument("clip", help="video file (mp4, mov, webm, ...)")
+    p.add_argument(
+        "clip",
+        nargs="+",
+        help="video file (mp4, mov, webm, ...); several files or a folder with --out-dir",
+    )
     p.add_argument(
         "--exercise", "-e", required=True, help="exercise id (see `formcheck exercises`)"
     )
@@ -64,6 +69,35 @@ def _add_review(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         help="save the review in the history (each rep as it is counted; no video is kept)",
     )
     p.add_argument("--history", metavar="FILE", help="with --save: the history database file")
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        metavar="N",
+        help="processes: one clip's pose in N segments (default 1); with --out-dir, "
+        "clips at a time (default: the cores available)",
+    )
+    p.add_argument(
+        "--out-dir",
+        metavar="DIR",
+        help="review many clips: one report per clip here, and summary.csv",
+    )
+    p.add_argument(
+        "--per-rep-csv",
+        action="store_true",
+        help="with --out-dir: also write each clip's per-rep table (CLIP.csv)",
+    )
+    p.add_argument(
+        "--engine",
+        choices=("local", "ray"),
+        default="local",
+        help="with --out-dir: processes here (default) or Ray tasks (pip install -e '.[ray]')",
+    )
+    p.add_argument(
+        "--ray-address",
+        metavar="ADDR",
+        help="with --engine ray: a running cluster ('auto', 'ray://HEAD:10001'); default: local",
+    )
 
 
 def _cmd_review(args: argparse.Namespace) -> int:
@@ -71,6 +105,15 @@ def _cmd_review(args: argparse.Namespace) -> int:
     from formcheck.spec import SPEC_DIR, get_spec
 
     spec = get_spec(args.exercise, args.specs or SPEC_DIR)
+    if args.jobs is not None and args.jobs < 1:
+        raise FormcheckError(f"--jobs must be 1 or more, got {args.jobs}")
+    if args.engine != "local" and args.out_dir is None:
+        raise FormcheckError("--engine ray reviews clips in batches: add --out-dir DIR")
+    if args.out_dir is not None or len(args.clip) > 1 or Path(args.clip[0]).is_dir():
+        from formcheck.batch_cli import run_batch
+
+        return run_batch(args, spec)
+    args.clip = args.clip[0]
     if spec.is_timer:
         raise FormcheckError(
             f"{spec.id} is a guided timer: the camera checks nothing for it, so there is "
@@ -118,7 +161,12 @@ def _review(
     signals: StopSignals = args.stop_signals
     with open_video(args.clip):  # not a video, a still image: one line now, not after model load
         pass
-    estimator = create_estimator(model=args.model, replay=args.landmarks)
+    # Several processes only for a pose model (a replay has none to share out).
+    replay = args.landmarks or (args.model or "").lower().endswith(".csv")
+    # One clip: one process unless asked (segments move the landmarks by a pixel or two,
+    # which can flip a fault near its threshold; see docs/parallel.md).
+    jobs = 1 if replay else (args.jobs or 1)
+    estimator = create_estimator(model=args.model, replay=args.landmarks) if jobs == 1 else None
     # From here a Ctrl-C or SIGTERM stops the review at the next frame; what was reviewed is kept.
     signals.defer()
     video = outs["--annotated"].stage() if "--annotated" in outs else None
@@ -131,7 +179,7 @@ def _review(
             bar.update(done - bar.n)
 
     try:
-        with estimator:
+        with estimator if estimator is not None else contextlib.nullcontext():
             result = review_clip(
                 args.clip,
                 spec,
@@ -141,6 +189,8 @@ def _review(
                 progress=progress,
                 stop=signals.requests,
                 history=history,
+                jobs=jobs,
+                pose_model=args.model,
             )
     except BaseException:
         if video is not None:

@@ -26,10 +26,11 @@ from formcheck.record import SessionRecord
 from formcheck.results import FrameResult
 from formcheck.session import ExerciseSession
 from formcheck.spec import ExerciseSpec
-from formcheck.video import VideoFrame, VideoWriter, open_video
+from formcheck.video import VideoFrame, VideoSource, VideoWriter, open_video
 
 if TYPE_CHECKING:
     from formcheck.history import HistoryRecorder, SetSink
+    from formcheck.parallel import SegmentedPoses
 
 T = TypeVar("T")
 Progress = Callable[[int, int], None]
@@ -117,6 +118,8 @@ def review_clip(
     progress: Progress | None = None,
     stop: StopRequests | None = None,
     history: HistoryRecorder | None = None,
+    jobs: int = 1,
+    pose_model: str | None = None,
 ) -> ReviewResult:
     """Review a recorded clip against ``spec``.
 
@@ -136,14 +139,38 @@ def review_clip(
     counted (both candidate sides while the side is still unknown; the other is dropped
     at the end). A review that stops part-way (an error, ``stop``) is kept there, marked
     interrupted.
+
+    With ``jobs`` > 1, no ``estimator`` and a spec that tracks no landmarks with optical
+    flow, the poses are estimated by ``jobs`` processes,
+    each on a segment of the clip with a model of its own (``pose_model``: None for the
+    bundled model, or a ``.task`` file; see :mod:`formcheck.parallel`); the engine still
+    runs once here over the whole timeline, so the reps, holds and faults are those of a
+    one-process review.
     """
     sides: list[str | None] = [side] if (side or not spec.has_sides) else ["left", "right"]
     sessions = {s: ExerciseSession(spec, side=s) for s in sides}
     records = {s: SessionRecord(spec) for s in sides}
     auto = len(sides) > 1
     sinks: dict[str | None, SetSink] = {}
-    own_estimator = estimator is None
-    est = estimator if estimator is not None else create_estimator()
+    segmented: SegmentedPoses | None = None
+    # Not for a spec that measures in tracked space: a tracked point is relative to where
+    # its tracking began, and a segment would begin it elsewhere (a hip hike's 2-3 cm lift
+    # is then measured from another key frame: a rep was lost in the tests).
+    if jobs > 1 and estimator is None and not spec.tracked_landmarks:
+        from formcheck.parallel import SegmentedPoses
+
+        segmented = SegmentedPoses(
+            str(path), jobs, pose_model, spec.tracked_landmarks, stop=lambda: stops()
+        )
+        if len(segmented.segments) == 1:  # too short to share out: this process does it
+            segmented = None
+    own_estimator = estimator is None and segmented is None
+    est: PoseEstimator | None = estimator
+    if own_estimator:
+        est = create_estimator(model=pose_model)
+    # Only the render pass after an automatic side needs every pose and result (see
+    # _render_pass); otherwise nothing grows with the clip's length but the record.
+    keep = auto and annotated_out is not None
     poses: list[tuple[float, PoseFrame | None]] = []
     results: dict[str | None, list[FrameResult]] = {s: [] for s in sides}
     frames = with_person = 0
@@ -157,6 +184,30 @@ def review_clip(
     def stops() -> int:
         return 0 if stop is None else stop()
 
+    def step(t_s: float, pose: PoseFrame | None, is_cut: bool, vf: VideoFrame | None) -> None:
+        nonlocal frames, with_person, last_t
+        if is_cut:
+            for sess in sessions.values():
+                sess.mark_cut(t_s)
+        frames += 1
+        with_person += pose is not None
+        last_t = t_s
+        first: FrameResult | None = None
+        for s, sess in sessions.items():
+            res = sess.step(pose, t_s)
+            records[s].consume(res)
+            first = res if first is None else first
+            if keep:
+                results[s].append(res)
+            if s in sinks:
+                sinks[s].consume(res)
+        if keep:
+            poses.append((t_s, pose))
+        if writer is not None and vf is not None and first is not None:
+            writer.write(_annotate(vf, pose, first, spec))
+        if progress is not None:
+            progress(frames, total)
+
     with open_video(path) as src:
         total = src.frame_count_estimate
         if history is not None:  # the clip opened: its sets begin
@@ -166,41 +217,30 @@ def review_clip(
                     spec, s, 1, 1, target, label, hold_s, 0.0, provisional=auto
                 )
         try:
-            if own_estimator:
+            if own_estimator and est is not None:
                 est.__enter__()
             if inline_render:
                 assert annotated_out is not None
                 writer = VideoWriter(annotated_out, src.fps, src.size)
                 writer.__enter__()
-            cuts = CutDetector()
-            # Decoding and cut detection run in the prefetch thread.
-            # Closed explicitly: its decode thread is joined before the clip closes.
-            with contextlib.closing(prefetch((vf, cuts.step(vf.image)) for vf in src)) as decoded:
-                for vf, is_cut in decoded:
-                    if stops():
-                        interrupted = True
-                        break
-                    if is_cut:
-                        for sess in sessions.values():
-                            sess.mark_cut(vf.t_s)
-                    pose = est.estimate(vf.image, vf.t_s)
-                    if tracker is not None:
-                        pose = tracker.update(vf.image, pose)
-                    frames += 1
-                    with_person += pose is not None
-                    last_t = vf.t_s
-                    for s, sess in sessions.items():
-                        res = sess.step(pose, vf.t_s)
-                        records[s].consume(res)
-                        results[s].append(res)
-                        if s in sinks:
-                            sinks[s].consume(res)
-                    if auto:
-                        poses.append((vf.t_s, pose))
-                    if writer is not None:
-                        writer.write(_annotate(vf, pose, results[sides[0]][-1], spec))
-                    if progress is not None:
-                        progress(frames, total)
+            if segmented is not None:
+                interrupted = _run_segmented(segmented, src, writer is not None, stops, step)
+            else:
+                assert est is not None
+                cuts = CutDetector()
+                # Decoding and cut detection run in the prefetch thread.
+                # Closed explicitly: its decode thread is joined before the clip closes.
+                with contextlib.closing(
+                    prefetch((vf, cuts.step(vf.image)) for vf in src)
+                ) as decoded:
+                    for vf, is_cut in decoded:
+                        if stops():
+                            interrupted = True
+                            break
+                        pose = est.estimate(vf.image, vf.t_s)
+                        if tracker is not None:
+                            pose = tracker.update(vf.image, pose)
+                        step(vf.t_s, pose, is_cut, vf)
         except BaseException as err:
             if history is not None:  # keep what was counted, marked as interrupted
                 history.end("interrupted", _why_stopped(err))
@@ -209,9 +249,9 @@ def review_clip(
             if writer is not None:
                 writer.__exit__(None, None, None)
                 annotated_frames = writer.frames_written
-            if own_estimator:
+            if own_estimator and est is not None:
                 est.__exit__(None, None, None)
-        decode_error = src.decode_error
+        decode_error = src.decode_error if segmented is None else segmented.decode_error
         fps = src.fps
         length_s = src.duration_s
     if not interrupted:
@@ -234,6 +274,10 @@ def review_clip(
         annotated_frames = _render_pass(
             path, annotated_out, spec, poses, results[chosen], lambda: stops() > asked
         )
+    if segmented is not None:
+        model_name = segmented.model_name or "mediapipe-pose-full"
+    else:
+        model_name = getattr(est, "name", type(est).__name__)
     record.meta.update(
         {
             "file": Path(path).name,
@@ -244,7 +288,7 @@ def review_clip(
             "length_s": round(length_s, 3),
             "decode_error": decode_error,
             "side_chosen_automatically": auto,
-            "pose_model": getattr(est, "name", type(est).__name__),
+            "pose_model": model_name,
         }
     )
     return ReviewResult(
@@ -260,6 +304,35 @@ def review_clip(
         interrupted=interrupted,
         annotated_frames=annotated_frames,
     )
+
+
+def _run_segmented(
+    segmented: SegmentedPoses,
+    src: VideoSource,
+    draw: bool,
+    stops: Callable[[], int],
+    step: Callable[[float, PoseFrame | None, bool, VideoFrame | None], None],
+) -> bool:
+    """Feed the poses of the worker processes to ``step`` in time order; True if stopped.
+
+    When drawing the annotated video, this process decodes the clip alongside (in the
+    prefetch thread) and pairs each picture with its pose by time.
+    """
+    with contextlib.ExitStack() as stack:
+        pictures = stack.enter_context(contextlib.closing(prefetch(iter(src)))) if draw else None
+        stack.callback(segmented.close)
+        for t_s, pose, is_cut in segmented:
+            if stops():
+                return True
+            vf = None
+            if pictures is not None:
+                vf = next(pictures, None)
+                while vf is not None and vf.t_s < t_s:
+                    vf = next(pictures, None)
+                if vf is not None and vf.t_s != t_s:
+                    vf = None
+            step(t_s, pose, is_cut, vf)
+    return segmented.stopped
 
 
 def _why_stopped(err: BaseException) -> str:

@@ -125,6 +125,7 @@ class VideoSource(ClosesOnExit):
         self.path = Path(path)
         self.decode_error: str | None = None
         self._containers: list[Any] = []
+        self._first_decoded_t = math.inf  # see frames_from
         if not self.path.exists():
             raise VideoError(f"clip not found: {self.path}")
         if not self.path.is_file():
@@ -215,7 +216,41 @@ class VideoSource(ClosesOnExit):
         finally:
             self._close_container(container)
 
-    def _frames(self, container: Any) -> Iterator[VideoFrame]:
+    def frames_from(self, start_s: float) -> Iterator[VideoFrame]:
+        """Decode the frames at or after ``start_s`` seconds, seeking there first.
+
+        The times are those a decode from the start gives (from the PTS); ``index`` counts
+        from the first frame yielded. When the container can't seek to a key frame at or
+        before ``start_s``, this decodes from the start and skips.
+        """
+        if start_s <= 0 or self._time_base is None:
+            yield from self
+            return
+        self.decode_error = None
+        container = self._open_container()
+        try:
+            stream = container.streams.video[0]
+            self._first_decoded_t = math.inf
+            try:
+                container.seek(
+                    int(start_s / self._time_base) + self._start_pts, stream=stream, backward=True
+                )
+                frames = self._frames(container, skip_before_s=start_s)
+                first = next(frames, None)
+            except av.error.FFmpegError:
+                first = None
+            if first is None or self._first_decoded_t > start_s:  # landed after it
+                self._close_container(container)
+                container = self._open_container()
+                frames = self._frames(container, skip_before_s=start_s)
+                first = next(frames, None)
+            if first is not None:
+                yield first
+                yield from frames
+        finally:
+            self._close_container(container)
+
+    def _frames(self, container: Any, skip_before_s: float = -math.inf) -> Iterator[VideoFrame]:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         index = 0
@@ -237,6 +272,10 @@ class VideoSource(ClosesOnExit):
             if t_s <= last_t:  # missing or repeated PTS: keep time increasing
                 t_s = last_t + 1.0 / self.fps
             last_t = t_s
+            if index == 0 and self._first_decoded_t == math.inf:
+                self._first_decoded_t = t_s
+            if t_s < skip_before_s:
+                continue
             image = frame.to_ndarray(format="bgr24")
             yield VideoFrame(image=_upright(image, self.rotation), t_s=t_s, index=index)
             index += 1

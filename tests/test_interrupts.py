@@ -179,7 +179,9 @@ def test_an_early_signal_exits_with_one_line(tmp_path: Path, moment: str, sig: s
         out.mkdir()
         old = '{"an": "earlier report"}'
         (out / "r.json").write_text(old)
-        r = Review(BRIDGE, "glute_bridge", out)
+        # The model loads in this process with --jobs 1 (with more, in the workers, later).
+        jobs = ["--jobs", "1"] if moment == "loading the model" else []
+        r = Review(BRIDGE, "glute_bridge", out, *jobs)
         reached = r.wait_for(lambda r=r: EARLY[moment](r), moment)
         assert reached, f"ended before '{moment}': {r.stderr[-2000:]}"
         r.proc.send_signal(sig)
@@ -190,12 +192,15 @@ def test_an_early_signal_exits_with_one_line(tmp_path: Path, moment: str, sig: s
         assert set(outcomes) == {"nothing"}, outcomes
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_a_signal_mid_review_writes_the_partial_report(tmp_path: Path, sig: signal.Signals):
+def test_a_signal_mid_review_writes_the_partial_report(
+    tmp_path: Path, sig: signal.Signals, jobs: str
+):
     for i in range(2):
         out = tmp_path / str(i)
         out.mkdir()
-        r = Review(BRIDGE, "glute_bridge", out)
+        r = Review(BRIDGE, "glute_bridge", out, "--jobs", jobs)
         assert r.wait_for(lambda r=r: r.frames_counted() >= 20, "20 frames reviewed")
         r.proc.send_signal(sig)
         assert _check_outcome(r, sig, "") == "partial"
