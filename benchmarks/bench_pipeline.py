@@ -2,12 +2,14 @@
 
     python benchmarks/bench_pipeline.py [CLIP] [--rounds 2] [--jobs 2] [--parallel]
 
-With ``--parallel`` it also prints, in the same run on the same clip: ``review --jobs 1``
-and ``--jobs N`` frames per second and their ratio to raw MediaPipe; batch throughput
-on 4 clips (clips/minute); PyAV decoding with and without its own threads; and the
-peak memory (largest process) of a review of the clip and of a clip made 4x longer by
-concatenating it with ffmpeg. The load average is printed with the figures: on a
-shared machine they are distorted.
+With ``--parallel`` it also prints, in the same run: ``review --jobs 1`` and
+``--jobs N`` frames per second on the clip made ``--long`` times longer (concatenated
+with ffmpeg in a temporary folder, so it has several segments to share out) and their
+ratio to raw MediaPipe on the clip; batch throughput on 4 copies of the clip
+(clips/minute); PyAV decoding with and without its own threads, and to a half-size
+picture; and the peak memory (largest process) of a review, with an annotated video, of
+the long clip and of one 4x longer still. The load average is printed with the figures:
+on a shared machine they are distorted.
 
 Prints frames per second for:
   raw pose   MediaPipe (bundled full model) on frames already decoded in memory;
@@ -22,6 +24,7 @@ Default clip: ../shared/clips/dev/bridge_side_a.mp4, else a sample video.
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import time
 from pathlib import Path
@@ -108,7 +111,24 @@ def batch_clips_per_min(clips: list[Path], spec, jobs: int, out: Path) -> float:
     return len(clips) * 60 / (time.perf_counter() - t0)
 
 
-def peak_rss_mb(clip: Path, exercise: str, jobs: int) -> float:
+def decode_half_fps(clip: Path) -> float:
+    """PyAV's threads, converting each frame to a half-size picture (swscale) instead."""
+    import av
+
+    with av.open(str(clip)) as c:
+        stream = c.streams.video[0]
+        stream.thread_type = "AUTO"
+        w, h = stream.codec_context.width // 2, stream.codec_context.height // 2
+        t0 = time.perf_counter()
+        n = sum(
+            1
+            for f in c.decode(stream)
+            if f.to_ndarray(format="bgr24", width=w, height=h) is not None
+        )
+    return n / (time.perf_counter() - t0)
+
+
+def peak_rss_mb(clip: Path, exercise: str, jobs: int, annotated: Path) -> float:
     """Largest resident set of any process of one review (run in a fresh interpreter)."""
     import subprocess
     import sys
@@ -117,7 +137,8 @@ def peak_rss_mb(clip: Path, exercise: str, jobs: int) -> float:
         "from formcheck.pipeline import review_clip\n"
         "from formcheck.spec import get_spec\n"
         "if __name__ == '__main__':\n"
-        f"    review_clip({str(clip)!r}, get_spec({exercise!r}), jobs={jobs})\n"
+        f"    review_clip({str(clip)!r}, get_spec({exercise!r}), jobs={jobs},\n"
+        f"                annotated_out={str(annotated)!r})\n"
         "    import resource\n"
         "    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
         "    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
@@ -156,33 +177,45 @@ def long_clip(clip: Path, times: int, out: Path) -> Path:
     return out
 
 
-def parallel_figures(clip: Path, spec, jobs: int, raw: float, rounds: int) -> None:
+def parallel_figures(
+    clip: Path, spec, jobs: int, raw: float, rounds: int, times: int, memory: bool
+) -> None:
     import tempfile
 
+    from formcheck.video import open_video
+
     print(f"load average before: {Path('/proc/loadavg').read_text().strip()}")
-    one, many = [], []
-    for _ in range(rounds):
-        one.append(review_fps(clip, spec, 1))
-        many.append(review_fps(clip, spec, jobs))
-    o, m = statistics.median(one), statistics.median(many)
-    print(f"review --jobs 1         : {o:6.1f} fps  ratio to raw {o / raw:5.2f}  (target >= 0.95)")
-    print(
-        f"review --jobs {jobs}         : {m:6.1f} fps  ratio to raw {m / raw:5.2f}  (target >= 1.7)"
-    )
-    print(f"decode, thread_type AUTO: {decode_fps(clip, 'AUTO'):6.1f} fps")
-    print(f"decode, thread_type SLICE: {decode_fps(clip, 'SLICE'):6.1f} fps")
     with tempfile.TemporaryDirectory() as tmp:
         t = Path(tmp)
+        longer = long_clip(clip, times, t / "long.mp4") if times > 1 else clip
+        with open_video(longer) as src:
+            print(f"long clip: {clip.name} x{times}, {src.duration_s:.1f} s")
+        one, many = [], []
+        for _ in range(rounds):
+            one.append(review_fps(longer, spec, 1))
+            many.append(review_fps(longer, spec, jobs))
+        o, m = statistics.median(one), statistics.median(many)
+        print(
+            f"review --jobs 1         : {o:6.1f} fps  ratio to raw {o / raw:5.2f}  (target >= 0.95)"
+        )
+        print(
+            f"review --jobs {jobs}         : {m:6.1f} fps  ratio to raw {m / raw:5.2f}"
+            "  (target >= 1.7)"
+        )
+        print(f"decode, thread_type AUTO : {decode_fps(clip, 'AUTO'):6.1f} fps")
+        print(f"decode, no threads       : {decode_fps(clip, 'NONE'):6.1f} fps")
+        print(f"decode, AUTO, half size  : {decode_half_fps(clip):6.1f} fps")
         cpm = batch_clips_per_min([clip] * 4, spec, jobs, t / "batch")
         print(f"batch of 4 clips, {jobs} jobs: {cpm:6.2f} clips/minute")
-        longer = long_clip(clip, 4, t / "long.mp4")
-        for j in (1, jobs):
-            short_mb = peak_rss_mb(clip, spec.id, j)
-            long_mb = peak_rss_mb(longer, spec.id, j)
-            print(
-                f"peak memory --jobs {j}     : {short_mb:6.0f} MB (clip)  "
-                f"{long_mb:6.0f} MB (4x longer)"
-            )
+        if memory:
+            longest = long_clip(longer, 4, t / "longest.mp4")
+            for j in (1, jobs):
+                a_mb = peak_rss_mb(longer, spec.id, j, t / "a.mp4")
+                b_mb = peak_rss_mb(longest, spec.id, j, t / "b.mp4")
+                print(
+                    f"peak memory --jobs {j}     : {a_mb:6.0f} MB (long clip)  "
+                    f"{b_mb:6.0f} MB (4x longer), with an annotated video"
+                )
     print(f"load average after : {Path('/proc/loadavg').read_text().strip()}")
 
 
@@ -195,6 +228,8 @@ def main() -> None:
     ap.add_argument(
         "--parallel", action="store_true", help="also the --jobs / batch / memory figures"
     )
+    ap.add_argument("--long", type=int, default=5, help="with --parallel: the clip this many times")
+    ap.add_argument("--no-memory", action="store_true", help="with --parallel: skip memory")
     args = ap.parse_args()
     from formcheck.spec import get_spec
     from formcheck.video import open_video
@@ -202,7 +237,7 @@ def main() -> None:
     clip = args.clip or default_clip()
     spec = get_spec(args.exercise)
     with open_video(clip) as src:
-        frames = list(src)
+        frames = list(itertools.islice(src, 400))  # the first 400 frames, in memory
         w, h = src.size
     print(f"clip: {clip.name}  {w}x{h}  {len(frames)} frames  exercise: {spec.id}")
     raw, pipe = [], []
@@ -219,7 +254,7 @@ def main() -> None:
     print(f"engine alone (session)  : {engine_ms_per_frame(clip, spec, frames):6.3f} ms/frame")
     if args.parallel:
         del frames
-        parallel_figures(clip, spec, args.jobs, r, args.rounds)
+        parallel_figures(clip, spec, args.jobs, r, args.rounds, args.long, not args.no_memory)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from formcheck.errors import FormcheckError
 from formcheck.outputs import write_text
@@ -196,9 +196,11 @@ class RayEngine:
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
         started = not ray.is_initialized()
         if started:
-            opts: dict[str, object] = {"include_dashboard": False, "log_to_driver": False}
+            opts: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
             if self.address is None:
                 opts["num_cpus"] = self.jobs
+                # on this machine only: no probe of a public address to find the LAN one
+                opts["_node_ip_address"] = "127.0.0.1"
             ray.init(address=self.address, **opts)
         try:
             remote = ray.remote(num_cpus=1)(review_one)

@@ -65,14 +65,17 @@ def plan_segments(
     max_segment_s: float = MAX_SEGMENT_S,
     min_segment_s: float = MIN_SEGMENT_S,
 ) -> list[Segment]:
-    """Equal segments covering ``[0, inf)``: at least ``jobs`` (when long enough), none too long.
+    """Equal segments covering ``[0, inf)``: a multiple of ``jobs`` (when long enough), none
+    too long.
 
     An unknown duration (0) gives one segment. The last segment is open-ended so a
     clip longer than its container says is still reviewed to its end.
     """
     if jobs <= 1 or duration_s <= 0:
         return [Segment(0.0, math.inf, 0.0)]
-    n = max(jobs, math.ceil(duration_s / max_segment_s))
+    # A multiple of jobs, so every process gets as many segments (3 segments on 2
+    # processes would leave one idle for a third of the clip).
+    n = jobs * math.ceil(duration_s / (jobs * max_segment_s))
     n = min(n, max(1, int(duration_s // min_segment_s)))
     edges = [duration_s * i / n for i in range(n)] + [math.inf]
     return [

@@ -8,12 +8,14 @@ the other core; the pipeline should keep most of the raw pose throughput
 from __future__ import annotations
 
 import contextlib
+import pickle
 import queue
+import tempfile
 import threading
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -169,10 +171,8 @@ def review_clip(
     if own_estimator:
         est = create_estimator(model=pose_model)
     # Only the render pass after an automatic side needs every pose and result (see
-    # _render_pass); otherwise nothing grows with the clip's length but the record.
-    keep = auto and annotated_out is not None
-    poses: list[tuple[float, PoseFrame | None]] = []
-    results: dict[str | None, list[FrameResult]] = {s: [] for s in sides}
+    # _render_pass): they go to a temporary file, so memory doesn't grow with the clip.
+    spool = _Spool() if auto and annotated_out is not None else None
     frames = with_person = 0
     last_t = 0.0
     writer: VideoWriter | None = None
@@ -193,16 +193,16 @@ def review_clip(
         with_person += pose is not None
         last_t = t_s
         first: FrameResult | None = None
+        step_results: dict[str | None, FrameResult] = {}
         for s, sess in sessions.items():
             res = sess.step(pose, t_s)
             records[s].consume(res)
             first = res if first is None else first
-            if keep:
-                results[s].append(res)
+            step_results[s] = res
             if s in sinks:
                 sinks[s].consume(res)
-        if keep:
-            poses.append((t_s, pose))
+        if spool is not None:
+            spool.append((pose, step_results))
         if writer is not None and vf is not None and first is not None:
             writer.write(_annotate(vf, pose, first, spec))
         if progress is not None:
@@ -271,9 +271,11 @@ def review_clip(
     if auto and annotated_out is not None:
         # After an interrupt the frames reviewed are drawn unless the user asks again.
         asked = stops() if interrupted else 0
-        annotated_frames = _render_pass(
-            path, annotated_out, spec, poses, results[chosen], lambda: stops() > asked
-        )
+        assert spool is not None
+        with spool:
+            annotated_frames = _render_pass(
+                path, annotated_out, spec, spool, chosen, lambda: stops() > asked
+            )
     if segmented is not None:
         model_name = segmented.model_name or "mediapipe-pose-full"
     else:
@@ -357,21 +359,45 @@ def _annotate(
     )
 
 
+class _Spool:
+    """Items written one after another to an unnamed temporary file, read back in order."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()
+        self.count = 0
+
+    def append(self, item: object) -> None:
+        pickle.dump(item, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.count += 1
+
+    def __iter__(self) -> Iterator[Any]:
+        self._file.flush()
+        self._file.seek(0)
+        for _ in range(self.count):
+            yield pickle.load(self._file)
+
+    def __enter__(self) -> _Spool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._file.close()
+
+
 def _render_pass(
     path: str | Path,
     out: str | Path,
     spec: ExerciseSpec,
-    poses: list[tuple[float, PoseFrame | None]],
-    results: list[FrameResult],
+    spool: _Spool,
+    side: str | None,
     stop: Callable[[], bool],
 ) -> int:
-    """Second decode, drawing the chosen side's results (used when the side was automatic).
+    """Second decode, drawing ``side``'s results from ``spool`` (when the side was automatic).
 
     Draws the frames that were reviewed, or fewer when ``stop()`` turns true; returns how many.
     """
     with open_video(path) as src, VideoWriter(out, src.fps, src.size) as writer:
-        for i, vf in enumerate(src):
-            if i >= len(results) or stop():
+        for vf, (pose, results) in zip(src, spool, strict=False):
+            if stop():
                 break
-            writer.write(_annotate(vf, poses[i][1], results[i], spec))
+            writer.write(_annotate(vf, pose, results[side], spec))
     return writer.frames_written
