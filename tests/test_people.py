@@ -172,3 +172,13 @@ def test_detector_finds_each_person(detector, clips: list[str], halves: list[int
     image = np.hstack([_frame(c, 2.0) for c in clips])
     people = [p for p in detector.detect(image) if p.score >= 0.6]
     assert sorted(int(p.hip[0] // 640) for p in people) == halves
+
+
+def test_saved_landmarks_keep_the_count_of_others(tmp_path: Path) -> None:
+    """A replay of saved landmarks reproduces the warning (the count is a column)."""
+    from formcheck.pose.replay import load_replay, save_landmarks
+
+    poses = [dataclasses.replace(LYING, t_s=0.0, others=2), dataclasses.replace(LYING, t_s=0.1)]
+    path = tmp_path / "lm.csv"
+    save_landmarks(poses, path)
+    assert [p.others for _, p in load_replay(path) if p is not None] == [2, 0]
