@@ -49,6 +49,12 @@ MIN_ASSESSED_SHARE = 0.2  # below this share of frames assessed, the clip is "no
 #: spec counts takes 0.5 s (the hip hike's min_duration_s): a shorter fragment cannot hold one
 #: countable rep, so calling it assessed would be a guess (tests/test_inputs.py checks this).
 MIN_REVIEW_S = 1.0
+#: What the report (and the live panel, formcheck.coaching.PEOPLE_NOTICE) says while other
+#: people are in view beside the tracked one.
+MORE_PEOPLE = "More than one person in view"
+PEOPLE_ADVICE = (
+    "the count follows one person, the one drawn on the video; ask others to step out of view"
+)
 HOLD_COLUMNS = ("side", "start_s", "end_s", "held_s", "counted", "direction")
 REP_COLUMNS = (
     "side",
@@ -204,10 +210,7 @@ class SessionRecord:
                 f"{a:.1f}-{b:.1f} s" if b is not None else f"from {a:.1f} s"
                 for a, b, _ in self.people_spans
             )
-            out.append(
-                f"More than one person in view ({spans}): the count follows one person, the "
-                "one drawn on the video; ask others to step out of view"
-            )
+            out.append(f"{MORE_PEOPLE} ({spans}): {PEOPLE_ADVICE}")
         if self.switches:
             times = ", ".join(f"{t:.1f}" for t in self.switches)
             n = len(self.switches)

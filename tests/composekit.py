@@ -3,7 +3,8 @@
 What ffmpeg's ``hstack``, ``concat`` and ``xfade`` filters do, done with PyAV and numpy
 so the tests need no ffmpeg binary: every source is resampled by time to one frame rate
 (each output frame shows the latest source frame at or before its time) and scaled to
-one size.
+one size. Also a still picture of two people (:func:`centres`) as a y4m file for
+Chromium's fake camera (:func:`still_y4m`, the live page's browser test).
 """
 
 from __future__ import annotations
@@ -120,3 +121,25 @@ def alone(
     w, h = size
     images = (place(f, slot) for f in frames(clip[0], size, clip[1], clip[2]))
     return _write(out, images, (w if slot is None else 2 * w, h))
+
+
+def centres(
+    left: Path, right: Path, at_s: float = 0.0, size: tuple[int, int] = (640, 480)
+) -> np.ndarray:
+    """One picture of ``size``: the middle half of ``left``'s frame at ``at_s`` beside the
+    middle half of ``right``'s, each at full scale (two people as big as one person's clip
+    shows them; for a person standing in the middle of each)."""
+    a, b = (next(iter(frames(p, size, at_s))) for p in (left, right))
+    q = size[0] // 4
+    return np.ascontiguousarray(np.hstack([a[:, q : size[0] - q], b[:, q : size[0] - q]]))
+
+
+def still_y4m(image: np.ndarray, out: Path, seconds: float) -> Path:
+    """``image`` for ``seconds`` at ``FPS`` as a y4m file (Chromium's fake camera loops it)."""
+    h, w = image.shape[:2]
+    frame = b"FRAME\n" + cv2.cvtColor(image, cv2.COLOR_BGR2YUV_I420).tobytes()
+    with open(out, "wb") as f:
+        f.write(f"YUV4MPEG2 W{w} H{h} F{round(FPS)}:1 Ip A1:1 C420jpeg\n".encode("ascii"))
+        for _ in range(round(seconds * FPS)):
+            f.write(frame)
+    return out
