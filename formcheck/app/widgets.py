@@ -48,7 +48,7 @@ CSS = """
   line-height: 1; color: #1b3a2b; font-variant-numeric: tabular-nums; white-space: nowrap;}
 .fc-coach-hold {color: #2e7d32;}
 .fc-coach-label {font-size: clamp(1rem, 2.4vh, 1.5rem); color: #5b6b62;}
-.fc-coach-cue {font-size: clamp(1.2rem, 4vh, 2.4rem); line-height: 1.2;}
+.fc-coach-cue, .fc-cue.fc-coach-cue {font-size: clamp(1.2rem, 4vh, 2.4rem); line-height: 1.2;}
 .fc-coach-foot {font-size: 0.85rem; color: #5b6b62;}
 .st-key-fc-coach:fullscreen {background: #ffffff; padding: 1.5rem; overflow: auto;}
 .fc-fs {font-size: 0.95rem; padding: 0.35rem 0.8rem; border-radius: 0.5rem;
