@@ -9,7 +9,13 @@ median and p95 time per frame, split into pose estimation and the rest
 Every set is saved to a history database in a temporary folder, as the app does, and
 the database's write time per frame is printed beside the frame time.
 
+The estimator is the app's (:func:`formcheck.pose.create_estimator`): MediaPipe Pose
+wrapped in :class:`~formcheck.pose.people.PeopleWatch`, whose person detector looks for
+other people once a second of video; its checks are timed on their own.
+``--no-people`` leaves the detector out, to compare.
+
     python benchmarks/bench_live.py [clip.mp4] [--exercise ID] [--side S] [--frames N]
+                                    [--no-people]
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 from formcheck.history import HistoryRecorder, HistoryStore  # noqa: E402
 from formcheck.live import LiveRoutine  # noqa: E402
 from formcheck.pose import create_estimator  # noqa: E402
+from formcheck.pose.people import PeopleDetector, PeopleWatch  # noqa: E402
 from formcheck.routine import single  # noqa: E402
 from formcheck.spec import get_spec  # noqa: E402
 from formcheck.video import open_video  # noqa: E402
@@ -67,6 +74,23 @@ class TimedEstimator:
         self.close()
 
 
+class TimedDetector:
+    """Wraps the person detector and records how long each check takes."""
+
+    def __init__(self) -> None:
+        self.inner = PeopleDetector()
+        self.ms: list[float] = []
+
+    def detect(self, image: np.ndarray) -> Any:
+        t0 = time.perf_counter()
+        out = self.inner.detect(image)
+        self.ms.append((time.perf_counter() - t0) * 1000)
+        return out
+
+    def close(self) -> None:
+        self.inner.close()
+
+
 def pct(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values), q))
 
@@ -78,6 +102,9 @@ def main() -> None:
     ap.add_argument("--side", default=None, help="working side, for exercises done per side")
     ap.add_argument("--frames", type=int, default=600, help="frames to time (the clip loops)")
     ap.add_argument("--warmup", type=int, default=15)
+    ap.add_argument(
+        "--no-people", action="store_true", help="leave out the person detector (to compare)"
+    )
     args = ap.parse_args()
 
     images: list[np.ndarray] = []
@@ -90,7 +117,15 @@ def main() -> None:
     if not images:
         raise SystemExit(f"no frames in {args.clip}")
 
-    est = TimedEstimator(create_estimator())
+    app_estimator = create_estimator()
+    people: TimedDetector | None = None
+    if isinstance(app_estimator, PeopleWatch):  # the app's: the pose model and the detector
+        if args.no_people:
+            app_estimator = app_estimator.estimator
+        else:
+            people = TimedDetector()
+            app_estimator = PeopleWatch(app_estimator.estimator, detector=people)
+    est = TimedEstimator(app_estimator)
     routine = single(get_spec(args.exercise), args.side)
     tmp = tempfile.TemporaryDirectory()
     store = HistoryStore(Path(tmp.name) / "history.db")
@@ -139,6 +174,15 @@ def main() -> None:
         f"  pose estimate: median {statistics.median(pose_ms):.1f} ms, p95 "
         f"{pct(pose_ms, 95):.1f} ms"
     )
+    if people is not None:
+        checks = people.ms[1:]  # the first check (at the first frame) loads the detector
+        print(
+            f"  people checks (once a second of video): {len(checks)}, median "
+            f"{statistics.median(checks) if checks else 0.0:.1f} ms, max "
+            f"{max(checks, default=0.0):.1f} ms; frame p99 {pct(total_ms, 99):.1f} ms"
+        )
+    else:
+        print(f"  no people checks; frame p99 {pct(total_ms, 99):.1f} ms")
     print(
         f"  the rest (convert, coach step, draw): median {statistics.median(rest_ms):.1f} ms, "
         f"p95 {pct(rest_ms, 95):.1f} ms"

@@ -311,6 +311,9 @@ def _print_summary(s: dict[str, object], side_auto: bool, decode_error: str | No
     print(f"  faults: {', '.join(faults) if faults else 'none'}")  # type: ignore[arg-type]
     if s.get("not_checked"):
         print(f"  not checked from this view: {', '.join(s['not_checked'])}")  # type: ignore[arg-type]
+    warnings = s.get("warnings")
+    for warning in warnings if isinstance(warnings, list) else []:
+        print(f"  note:   {warning}")
     if decode_error:
         print(f"  note: {decode_error}")
 

@@ -19,6 +19,14 @@ Every frame returns a :class:`CoachFrame`; its ``events`` are the coaching event
 (set done, rest, switch sides, next exercise, hold countdown...). The screen and the
 voice (:mod:`formcheck.voice`) are both folds of them. Time comes from the frames only.
 numpy and the standard library only.
+
+Who is in view is watched through the whole routine, not only while a set counts:
+other people beside the tracked one (``PoseFrame.others``, judged steady by
+:class:`~formcheck.identity.OthersInView`) raise a
+:class:`~formcheck.results.PeopleInView` event in any phase, and a counted set's
+:class:`~formcheck.results.PersonSwitched` (the tracked body jumped) is passed on.
+:class:`Notices` folds both into the warning lines a frame carries (``notices``),
+shown under the one cue, never in its place.
 """
 
 from __future__ import annotations
@@ -30,9 +38,10 @@ from typing import Protocol
 
 from formcheck.camera_check import CheckResult, PositionCheck
 from formcheck.guided import TimerPlan
+from formcheck.identity import OthersInView
 from formcheck.landmarks import PoseFrame
-from formcheck.record import SessionRecord
-from formcheck.results import FrameResult, HoldEnded, RepCompleted
+from formcheck.record import MORE_PEOPLE, PEOPLE_ADVICE, SessionRecord
+from formcheck.results import FrameResult, HoldEnded, PeopleInView, PersonSwitched, RepCompleted
 from formcheck.routine import Routine, RoutineItem, RoutineStep, apply_prescription
 from formcheck.session import ExerciseSession
 from formcheck.spec import ExerciseSpec
@@ -45,6 +54,15 @@ HOLD_WARNING_S = 5.0
 #: A position problem is shown and said once it has lasted this long.
 PROBLEM_AFTER_S = 2.0
 PAIN = "pain"
+#: The live warning while other people are in view: the report's words, without its spans.
+PEOPLE_NOTICE = f"{MORE_PEOPLE}: {PEOPLE_ADVICE}"
+#: The live notice after the tracked body jumped (the report: "The body in view jumped").
+SWITCH_NOTICE = "The body in view jumped (another person?): a movement under way was not counted"
+#: The people warning stays up this long after the others were judged gone (frame time), so
+#: someone stepping out and straight back in does not make it flicker.
+PEOPLE_HOLD_S = 2.0
+#: A jump of the tracked body is told for this long (frame time).
+SWITCH_SHOW_S = 4.0
 
 
 class CoachPhase(StrEnum):
@@ -194,7 +212,50 @@ CoachEvent = (
     | TimerStepBegins
     | ExerciseSkipped
     | RoutineEnds
+    | PeopleInView
+    | PersonSwitched
 )
+
+
+class Notices:
+    """The warning lines under the live cue: a fold of the coach's events on frame time.
+
+    - :class:`~formcheck.results.PeopleInView` with others: :data:`PEOPLE_NOTICE` until
+      the others are judged gone, and :data:`PEOPLE_HOLD_S` after that;
+    - :class:`~formcheck.results.PersonSwitched`: :data:`SWITCH_NOTICE` for
+      :data:`SWITCH_SHOW_S`.
+
+    They are not cues: the one cue slot keeps the form cue (counting goes on with the
+    tracked person), and these lines come under it.
+    """
+
+    def __init__(
+        self, people_hold_s: float = PEOPLE_HOLD_S, switch_show_s: float = SWITCH_SHOW_S
+    ) -> None:
+        self.people_hold_s = people_hold_s
+        self.switch_show_s = switch_show_s
+        self._people = False  # others judged in view now
+        self._people_until = -1e9  # the warning stays up until then after they left
+        self._switch_until = -1e9
+
+    def consume(self, events: tuple[CoachEvent, ...] | list[CoachEvent]) -> None:
+        """Fold one frame's events (in order)."""
+        for ev in events:
+            if isinstance(ev, PeopleInView):
+                self._people = ev.others > 0
+                if not self._people:
+                    self._people_until = ev.t_s + self.people_hold_s
+            elif isinstance(ev, PersonSwitched):
+                self._switch_until = ev.t_s + self.switch_show_s
+
+    def lines(self, t_s: float) -> tuple[str, ...]:
+        """The notices to show at frame time ``t_s``, most lasting first."""
+        out = []
+        if self._people or t_s < self._people_until:
+            out.append(PEOPLE_NOTICE)
+        if t_s < self._switch_until:
+            out.append(SWITCH_NOTICE)
+        return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +286,7 @@ class CoachFrame:
     label: str = ""  # timer and rest steps: what is under way
     done_name: str = ""  # rests: the exercise whose set was just done (count, target: its)
     events: tuple[CoachEvent, ...] = ()
+    notices: tuple[str, ...] = ()  # warnings under the cue (others in view...): Notices
 
 
 SessionFactory = Callable[[ExerciseSpec, str | None], ExerciseSession]
@@ -359,6 +421,8 @@ class RoutineCoach:
         self._t = 0.0
         self._started = False
         self._pending: list[CoachEvent] = []
+        self._people = OthersInView()  # the whole routine's: a set's session has its own
+        self._notices = Notices()
 
     # -- what is under way ---------------------------------------------------------
 
@@ -401,6 +465,8 @@ class RoutineCoach:
             self._feed(self._tail, pose, t_s)
         if self.done:
             return self._frame(t_s, events, None)
+        if self._people.step(None if pose is None else pose.others, t_s):
+            events.append(PeopleInView(t_s, self._people.count, self._people.since_s))
         phase = self._phase
         if phase in (CoachPhase.POSITION, CoachPhase.COUNTDOWN):
             return self._position(pose, t_s, events)
@@ -624,7 +690,9 @@ class RoutineCoach:
         result = self._feed(s, pose, t_s)
         hold_left: float | None = None
         for ev in result.events:
-            if isinstance(ev, RepCompleted) and s.label == "reps":
+            if isinstance(ev, PersonSwitched):
+                events.append(ev)  # the movement under way was dropped: say why
+            elif isinstance(ev, RepCompleted) and s.label == "reps":
                 s.count = result.reps
                 if not s.reached:
                     events.append(RepCounted(t_s, ev.index, s.target))
@@ -725,6 +793,7 @@ class RoutineCoach:
         if live is None and self._phase in (CoachPhase.REST, CoachPhase.DONE, CoachPhase.STOPPED):
             live = self._tail or self._last_set  # the set just done: its count stays up
         target, tlabel, hold_s = set_target(item.spec if live is None else live.item.spec)
+        self._notices.consume(events)
         if self._phase == CoachPhase.REST:
             label = {"set": "Rest", "switch": "Switch sides", "change": "Next exercise"}.get(
                 step.why, "Rest"
@@ -754,6 +823,7 @@ class RoutineCoach:
             cue=live.cue if live is not None and self._phase == CoachPhase.ACTIVE else None,
             label=label,
             events=tuple(events),
+            notices=() if self.done else self._notices.lines(t_s),
         )
 
     # -- results -----------------------------------------------------------------------
@@ -782,6 +852,7 @@ __all__ = [
     "CoachEvent",
     "CoachFrame",
     "CoachPhase",
+    "Notices",
     "RoutineCoach",
     "set_target",
 ]

@@ -131,6 +131,8 @@ class PoseFrame:
             jitter, but each only relative to where its tracking began. Other
             landmarks are copies of ``xy``; NaN where a tracked part was lost.
             None when nothing was tracked (no pixels: a replay without them).
+        others: how many other people were in view at the last check
+            (:mod:`formcheck.pose.people`); 0 when none were, or nothing checked.
     """
 
     t_s: float
@@ -139,6 +141,7 @@ class PoseFrame:
     visibility: FloatArray
     image_size: tuple[int, int]
     tracked: FloatArray | None = None
+    others: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "xy", _frozen(self.xy, (N_LANDMARKS, 2), "xy"))
@@ -153,6 +156,8 @@ class PoseFrame:
             raise ValueError(f"PoseFrame.image_size must be positive, got {self.image_size}")
         if not np.isfinite(self.t_s):
             raise ValueError(f"PoseFrame.t_s must be finite, got {self.t_s}")
+        if self.others < 0:
+            raise ValueError(f"PoseFrame.others must be >= 0, got {self.others}")
 
     def point(self, lm: Landmark) -> FloatArray:
         return self.xy[int(lm)]

@@ -29,6 +29,8 @@ from formcheck.results import (
     FrameResult,
     HoldEnded,
     PartialRep,
+    PeopleInView,
+    PersonSwitched,
     RepCompleted,
     SceneCut,
     SetEnded,
@@ -47,6 +49,12 @@ MIN_ASSESSED_SHARE = 0.2  # below this share of frames assessed, the clip is "no
 #: spec counts takes 0.5 s (the hip hike's min_duration_s): a shorter fragment cannot hold one
 #: countable rep, so calling it assessed would be a guess (tests/test_inputs.py checks this).
 MIN_REVIEW_S = 1.0
+#: What the report (and the live panel, formcheck.coaching.PEOPLE_NOTICE) says while other
+#: people are in view beside the tracked one.
+MORE_PEOPLE = "More than one person in view"
+PEOPLE_ADVICE = (
+    "the count follows one person, the one drawn on the video; ask others to step out of view"
+)
 HOLD_COLUMNS = ("side", "start_s", "end_s", "held_s", "counted", "direction")
 REP_COLUMNS = (
     "side",
@@ -106,6 +114,8 @@ class SessionRecord:
         self.interrupted_by: dict[str, Any] | None = None  # {"signal": "SIGINT", "t_s": 4.2}
         self.meta: dict[str, Any] = {}
         self.cuts: list[float] = []  # scene cuts in an edited clip
+        self.switches: list[float] = []  # the pose model jumped to another person
+        self.people_spans: list[list[Any]] = []  # [start_s, end_s, most others] in view
         self.views_seen: set[str] = set()
         self._reasons: Counter[str] = Counter()
         self._keys: Counter[str] = Counter()  # the key feature measured, per frame
@@ -137,6 +147,10 @@ class SessionRecord:
             self.views_seen.add(ev.view)
         elif isinstance(ev, SceneCut):
             self.cuts.append(ev.t_s)
+        elif isinstance(ev, PersonSwitched):
+            self.switches.append(ev.t_s)
+        elif isinstance(ev, PeopleInView):
+            self._people(ev)
         elif isinstance(ev, Stopped):
             self.stopped(ev.reason, ev.t_s)
         elif isinstance(ev, RepCompleted):
@@ -171,6 +185,41 @@ class SessionRecord:
         self.timeline.append((result.t_s, result.key_value, result.phase.value))
         if result.key_value is not None:
             self._keys[result.key_feature] += 1
+        self.add_others(result.others)
+
+    def _people(self, ev: PeopleInView) -> None:
+        open_span = self.people_spans[-1] if self.people_spans else None
+        if open_span is not None and open_span[1] is None:
+            if ev.others > 0:
+                open_span[2] = max(open_span[2], ev.others)
+                return
+            open_span[1] = ev.since_s  # gone since they were last seen
+        elif ev.others > 0:
+            self.people_spans.append([ev.since_s, None, ev.others])
+
+    def add_others(self, others: int) -> None:
+        """The judged count on a frame: the span's largest count of other people."""
+        if others and self.people_spans and self.people_spans[-1][1] is None:
+            self.people_spans[-1][2] = max(self.people_spans[-1][2], others)
+
+    def warnings(self) -> list[str]:
+        """Data-quality warnings, one sentence each (the report summary's ``warnings``)."""
+        out: list[str] = []
+        if self.people_spans:
+            spans = ", ".join(
+                f"{a:.1f}-{b:.1f} s" if b is not None else f"from {a:.1f} s"
+                for a, b, _ in self.people_spans
+            )
+            out.append(f"{MORE_PEOPLE} ({spans}): {PEOPLE_ADVICE}")
+        if self.switches:
+            times = ", ".join(f"{t:.1f}" for t in self.switches)
+            n = len(self.switches)
+            out.append(
+                f"The body in view jumped {n} time{'s' if n > 1 else ''} (at {times} s): "
+                "another person, or a cut in the video; a movement under way then was not "
+                "counted"
+            )
+        return out
 
     def stopped(self, reason: str, t_s: float) -> None:
         self.stop_reason, self.stop_t_s = reason, t_s
@@ -354,6 +403,10 @@ class SessionRecord:
             if self.stop_reason is None
             else {"reason": self.stop_reason, "t_s": _r(self.stop_t_s)},
             "not_checked": not_checked,
+            # other people were seen beside the tracked one (see people_in_view)
+            "others_in_view": bool(self.people_spans),
+            "person_switches": len(self.switches),
+            "warnings": self.warnings(),
             "frames": self.frames,
             "frames_with_person": self.frames_with_person,
             "frames_assessed": self.frames_assessed,
@@ -394,10 +447,14 @@ class SessionRecord:
             "cannot_assess": [
                 {"start_s": _r(a), "end_s": _r(b), "reason": why} for a, b, why in self.cannot_spans
             ],
+            "people_in_view": [
+                {"start_s": _r(a), "end_s": _r(b), "others": n} for a, b, n in self.people_spans
+            ],
             "clip": {
                 **self.meta,
                 "views_seen": sorted(self.views_seen),
                 "cuts_s": [_r(t) for t in self.cuts],
+                "person_switches_s": [_r(t) for t in self.switches],
             },
         }
         if timeline:

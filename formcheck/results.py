@@ -94,7 +94,8 @@ class FaultCleared:
 class CannotAssess:
     t_s: float
     reason: str
-    #: why, as a code: "no_person", "view", "posture", "not_visible", "starting"
+    #: why, as a code: "no_person", "view", "posture", "not_visible", "starting",
+    #: "wait_for_rest" (after a scene cut or a switch to another person)
     code: str = "not_visible"
     kind: str = "cannot_assess"
 
@@ -153,6 +154,29 @@ class SceneCut:
 
 
 @dataclass(frozen=True, slots=True)
+class PersonSwitched:
+    """The pose model jumped to another body (further than a body moves between two
+    frames, :class:`formcheck.identity.IdentityWatch`): movement under way was dropped,
+    and the new person's movement counts once they are seen in the start position."""
+
+    t_s: float
+    jump: float  # how far the mid-hip travelled, in torso lengths
+    kind: str = "person_switched"
+
+
+@dataclass(frozen=True, slots=True)
+class PeopleInView:
+    """Other people are in view beside the tracked person (``others`` > 0), or no longer
+    are (``others`` == 0). Emitted when that changes; counting goes on with the tracked
+    person (the one drawn on the video)."""
+
+    t_s: float
+    others: int  # other people found at the last check (0: only the tracked person)
+    since_s: float  # when the change was first seen (``t_s`` is when it was judged steady)
+    kind: str = "people_in_view"
+
+
+@dataclass(frozen=True, slots=True)
 class Stopped:
     """The user stopped the set (e.g. pain); nothing is counted after."""
 
@@ -175,6 +199,8 @@ Event = (
     | SideSwitched
     | ViewSeen
     | SceneCut
+    | PersonSwitched
+    | PeopleInView
     | Stopped
 )
 
@@ -203,6 +229,7 @@ class FrameResult:
     in_posture: bool = False  # the posture gate is open (nothing counts before)
     assessed: bool = False  # this frame was judged (key feature measured, gate open)
     frame: bool = True  # False for the closing result of finish() / stop()
+    others: int = 0  # other people judged in view beside the tracked one (see PeopleInView)
 
 
 class ResultSink(Protocol):

@@ -22,6 +22,7 @@ import numpy as np
 
 from formcheck.counting import HoldTimer, RepCounter
 from formcheck.features import FeatureExtractor, ViewClassifier, view_for, view_instruction
+from formcheck.identity import IdentityWatch, OthersInView
 from formcheck.landmarks import PoseFrame
 from formcheck.posture_gate import PostureTracker
 from formcheck.results import (
@@ -34,6 +35,8 @@ from formcheck.results import (
     HoldEnded,
     HoldStarted,
     PartialRep,
+    PeopleInView,
+    PersonSwitched,
     Phase,
     RepCompleted,
     SceneCut,
@@ -59,6 +62,14 @@ TIMER_CUE = "Guided timer: follow the steps; the camera checks nothing for this 
 WAIT_FOR_REST = (
     "Cannot assess the movement under way: it began out of view (a cut in the video); "
     "waiting to see the start position"
+)
+WAIT_AFTER_ABSENCE = (
+    "Cannot assess the movement under way: no one was in view for a while during it; "
+    "waiting to see the start position"
+)
+WAIT_AFTER_SWITCH = (
+    "Cannot assess the movement under way: the body in view jumped (another person, or a "
+    "cut in the video); waiting to see the start position"
 )
 MOMENTARY_SHOW_S = 3.0  # how long a momentary fault (tempo, reach) stays as the cue
 #: A hold starting this soon after a strict gate opened is counted from the frames that opened it.
@@ -260,6 +271,10 @@ class ExerciseSession:
         self._key: str | None = None  # the current view's phase feature
         self._lost_since: float | None = None  # when the key feature was last lost
         self._opened_s: float | None = None  # when a strict gate last opened (hold credit)
+        self.identity = IdentityWatch()
+        self.others = OthersInView()
+        self._wait_reason = WAIT_FOR_REST  # why the counters wait for the start position
+        self._gone_since: float | None = None  # when the person was last lost
         self.stopped: str | None = None
         self._closed = False
 
@@ -291,12 +306,38 @@ class ExerciseSession:
         """
         self._start(t_s)
         self._pending.append(SceneCut(t_s))
-        self._pending += self._drop_movement(t_s)
+        self._pending += self._forget_body(t_s)
+        self._wait_reason = WAIT_FOR_REST
+        self.identity.reset()  # the shot changed: the body may be anywhere in it now
+
+    def _switch_person(self, t_s: float) -> list[Event]:
+        """The pose jumped to another body: like a cut, what was under way is dropped (it
+        can't be one rep of two people) and the smoothing starts again on the new body."""
+        events: list[Event] = [PersonSwitched(t_s, round(self.identity.last_jump, 2))]
+        events += self._forget_body(t_s)
+        self._wait_reason = WAIT_AFTER_SWITCH
+        return events
+
+    def _gone(self, t_s: float) -> list[Event]:
+        """No one in view: a movement under way that stays unseen longer than the identity
+        check compares over is dropped (whoever comes back may be someone else)."""
+        if self._gone_since is None:
+            self._gone_since = t_s
+        under_way = any(c.phase in _IN_REP for c in self._set.all_counters())
+        if under_way and t_s - self._gone_since > self.identity.max_gap_s:
+            self._wait_reason = WAIT_AFTER_ABSENCE
+            return self._forget_body(t_s)
+        return []
+
+    def _forget_body(self, t_s: float) -> list[Event]:
+        """Drop movement under way; re-learn side, view and smoothing (a cut or a switch)."""
+        events = self._drop_movement(t_s)
         self._set.extractor = FeatureExtractor(self.spec, self._set.side)
         self.view_classifier = ViewClassifier()
         # The posture gate keeps its state: it shuts by itself after 2 s of another posture,
         # and the counters wait for rest, so a half-seen lift after the cut is never counted.
         self._filter.reset()
+        return events
 
     def finish(self, t_s: float) -> FrameResult:
         """End of the clip or set: close an open rep or hold, and return the closing result."""
@@ -330,8 +371,14 @@ class ExerciseSession:
         s = self._set
         if pose is None:
             events += self._holds_pause(t_s)
+            events += self._gone(t_s)
             events += self._set_cannot(NO_PERSON, "no_person", t_s)
             return self._emit(t_s, events, {}, None, person=False)
+        self._gone_since = None
+        if self.identity.step(pose):  # the raw pose: smoothing would blur a jump
+            events += self._switch_person(t_s)
+        if self.others.step(pose.others, t_s):
+            events.append(PeopleInView(t_s, self.others.count, self.others.since_s))
         if self._smoothing:
             xy = self._filter(np.asarray(pose.xy), t_s)
             # tracked points are already sub-pixel: only the landmarks are smoothed
@@ -341,6 +388,7 @@ class ExerciseSession:
         if not gate.open:
             if was_open:
                 events += self._drop_movement(t_s)
+                self._wait_reason = WAIT_FOR_REST
             events += self._holds_pause(t_s)
             events += self._set_cannot(gate.message, "posture", t_s)
             return self._emit(t_s, events, {}, None)
@@ -382,7 +430,7 @@ class ExerciseSession:
             # until the person is seen back in the start position.
             events += self._number(move_events)
             events += self._holds_pause(t_s)
-            events += self._set_cannot(WAIT_FOR_REST, "wait_for_rest", t_s)
+            events += self._set_cannot(self._wait_reason, "wait_for_rest", t_s)
             return self._emit(t_s, events, fv.values, None)
         events += self._set_cannot(None, "", t_s)
         hold_m = s.hold_motion_for(view)
@@ -675,6 +723,7 @@ class ExerciseSession:
             in_posture=self.posture.open,
             assessed=frame and judged and key_value is not None,
             frame=frame,
+            others=self.others.count,
         )
 
 

@@ -10,7 +10,10 @@ screen and voice never disagree. Rules:
 * the important lines (set done, rest, switch sides, next exercise, the countdown, a
   problem with the position) go first;
 * a form cue is said when it appears, and not again while it stays up, nor within
-  :data:`CUE_REPEAT_S` of last saying it.
+  :data:`CUE_REPEAT_S` of last saying it;
+* other people coming into view is said once each time they are judged in view
+  (:data:`PEOPLE_LINE`), and not again within :data:`PEOPLE_REPEAT_S`; the screen keeps
+  the warning up while they stay.
 
 The browser speaks the words (the Web Speech API's ``speechSynthesis``): the server
 sends no audio (streamlit-webrtc can't, upstream issue #1358). Time comes from frames.
@@ -36,6 +39,7 @@ from formcheck.coaching import (
     TargetReached,
     TimerStepBegins,
 )
+from formcheck.results import PeopleInView
 
 #: Seconds per word, plus a pause, for how long an utterance takes to say.
 WORD_S = 0.4
@@ -44,8 +48,21 @@ PAUSE_S = 0.4
 CUE_REPEAT_S = 12.0
 #: The same position problem is repeated at most this often while it lasts.
 PROBLEM_REPEAT_S = 8.0
+#: Said when other people come into view (the screen shows the whole warning).
+PEOPLE_LINE = "More than one person in view: ask others to step out of view"
+#: ... and not again within this many seconds (the detector misses someone now and then).
+PEOPLE_REPEAT_S = 30.0
 #: A waiting line older than this is dropped (it would come too late).
-STALE_S = {"rep": 2.5, "cue": 3.0, "count": 1.2, "hold": 2.0, "problem": 4.0, "info": 20.0}
+STALE_S = {
+    "rep": 2.5,
+    "cue": 3.0,
+    "count": 1.2,
+    "hold": 2.0,
+    "problem": 4.0,
+    "people": 5.0,
+    "info": 20.0,
+}
+REPEAT_S = {"cue": CUE_REPEAT_S, "problem": PROBLEM_REPEAT_S, "people": PEOPLE_REPEAT_S}
 
 HIGH, MID, LOW = 0, 1, 2
 
@@ -93,6 +110,8 @@ def words(frame: CoachFrame) -> list[tuple[str, str, int]]:
                 out.append((line, "info", HIGH))
         elif isinstance(ev, PositionProblem) and ev.problem:
             out.append((ev.problem, "problem", HIGH))
+        elif isinstance(ev, PeopleInView) and ev.others > 0:
+            out.append((PEOPLE_LINE, "people", MID))
         elif isinstance(ev, CountdownTick):
             out.append(("Go" if ev.n == 0 else str(ev.n), "count", HIGH))
         elif isinstance(ev, SetBegins) and ev.sets > 1:
@@ -154,6 +173,8 @@ class VoiceCues:
                 self._cue = ev.cue
             elif isinstance(ev, PositionProblem) and ev.problem is None:
                 self._waiting = [w for w in self._waiting if w.key != "problem"]  # fixed
+            elif isinstance(ev, PeopleInView) and ev.others == 0:
+                self._waiting = [w for w in self._waiting if w.key != "people"]  # gone
         if frame.phase != "active":
             self._cue = None
         for text, key, prio in words(frame):
@@ -161,8 +182,8 @@ class VoiceCues:
         return self._next(t)
 
     def _queue(self, u: Utterance, t: float) -> None:
-        if u.key in ("cue", "problem"):
-            repeat = CUE_REPEAT_S if u.key == "cue" else PROBLEM_REPEAT_S
+        repeat = REPEAT_S.get(u.key)
+        if repeat is not None:
             last = self._said.get(u.text)
             if last is not None and t - last < repeat:
                 return
@@ -193,7 +214,7 @@ class VoiceCues:
         cut = t < self._busy_until
         u = Utterance(t, best.text, best.key, best.priority, self._seq, cut)
         self._busy_until = t + u.duration_s
-        if u.key in ("cue", "problem"):
+        if u.key in REPEAT_S:
             self._said[u.text] = t
         self.spoken.append(u)
         return [u]

@@ -13,12 +13,17 @@ import pytest
 
 from formcheck.camera_check import NOBODY, PositionCheck, cut_off_advice, cut_off_parts
 from formcheck.coaching import (
+    PEOPLE_HOLD_S,
+    PEOPLE_NOTICE,
+    SWITCH_NOTICE,
+    SWITCH_SHOW_S,
     CoachFrame,
     CoachPhase,
     CountdownTick,
     CueShown,
     HoldDone,
     HoldLeft,
+    Notices,
     RepCounted,
     RestBegins,
     RoutineCoach,
@@ -29,6 +34,7 @@ from formcheck.coaching import (
     set_target,
 )
 from formcheck.landmarks import PoseFrame
+from formcheck.results import PeopleInView, PersonSwitched
 from formcheck.routine import Routine, RoutineItem, apply_prescription, single
 from formcheck.scenario import frames, load_scenario
 from formcheck.spec import load_specs
@@ -218,3 +224,99 @@ def test_only_form_cues_are_cues_even_at_a_few_frames_a_second() -> None:
     cues = [e.cue for e in events(out, CueShown) if e.cue is not None]
     assert all(c in rule_cues for c in cues), cues
     assert events(out, TargetReached)
+
+
+# -- who is in view: the warnings under the cue (Notices) ------------------------------------
+
+PEOPLE = PEOPLE_NOTICE
+SWITCH = SWITCH_NOTICE
+NOTICE_CASES: dict[str, tuple[list[tuple[float, tuple]], dict[float, tuple[str, ...]]]] = {
+    # (frame time, its events) -> the lines shown at these frame times
+    "nobody_else": ([(1.0, (CueShown(1.0, "Keep your hips level"),))], {1.0: (), 9.0: ()}),
+    "others_come": (
+        [(3.0, (PeopleInView(3.0, 1, 1.0),))],
+        {2.9: (), 3.0: (PEOPLE,), 60.0: (PEOPLE,)},
+    ),
+    # judged gone at 7 s: up for PEOPLE_HOLD_S more, then cleared
+    "others_leave": (
+        [(3.0, (PeopleInView(3.0, 2, 1.0),)), (7.0, (PeopleInView(7.0, 0, 5.0),))],
+        {6.9: (PEOPLE,), 7.0: (PEOPLE,), 8.9: (PEOPLE,), 9.0: (), 30.0: ()},
+    ),
+    # back before the hold ran out: no gap in the warning
+    "back_within_the_hold": (
+        [
+            (3.0, (PeopleInView(3.0, 1, 1.0),)),
+            (7.0, (PeopleInView(7.0, 0, 5.0),)),
+            (8.5, (PeopleInView(8.5, 1, 6.5),)),
+        ],
+        {8.0: (PEOPLE,), 9.5: (PEOPLE,), 20.0: (PEOPLE,)},
+    ),
+    "switch": (
+        [(5.0, (PersonSwitched(5.0, 2.4),))],
+        {4.9: (), 5.0: (SWITCH,), 8.9: (SWITCH,), 9.0: ()},
+    ),
+    "switch_with_others_in_view": (
+        [(3.0, (PeopleInView(3.0, 1, 1.0),)), (5.0, (PersonSwitched(5.0, 2.4),))],
+        {5.0: (PEOPLE, SWITCH), 9.0: (PEOPLE,)},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", NOTICE_CASES)
+def test_notices_fold_the_events_on_frame_time(case: str) -> None:
+    steps, want = NOTICE_CASES[case]
+    assert (PEOPLE_HOLD_S, SWITCH_SHOW_S) == (2.0, 4.0)  # the tables' times assume these
+    notices = Notices()
+    got = {}
+    at = dict(steps)
+    for t in sorted(set(at) | set(want)):
+        notices.consume(at.get(t, ()))
+        if t in want:
+            got[t] = notices.lines(t)
+    assert got == want
+
+
+def mirrored(pose: PoseFrame) -> PoseFrame:
+    """The same place, head to foot the other way: another person on the same mat."""
+    hip_x = pose.xy[[23, 24], 0].mean()
+    xy = pose.xy.copy()
+    xy[:, 0] = 2 * hip_x - xy[:, 0]
+    return dataclasses.replace(pose, xy=xy)
+
+
+def test_others_in_view_are_told_in_every_phase_and_a_switch_is_passed_on() -> None:
+    """Someone beside the user from 1 s to 5 s (the camera check and the 3-2-1), again from
+    12 s to 15 s (counting); at 9 s the tracked body turns head to foot (another person)."""
+    coach = RoutineCoach(routine(item("glute_bridge", reps=4)))
+    out = []
+    for t, p in BRIDGE:
+        if p is not None:
+            if 1.0 <= t < 5.0 or 12.0 <= t < 15.0:
+                p = dataclasses.replace(p, others=1)
+            if t >= 9.0:
+                p = mirrored(p)
+        out.append(coach.step(p, t))
+    seen = [(round(e.t_s, 2), e.others) for e in events(out, PeopleInView)]
+    assert seen == [(3.0, 1), (7.0, 0), (14.0, 1), (17.0, 0)]  # 2 s on, 2 s off (OthersInView)
+    at = {round(f.t_s, 2): f for f in out}
+    assert at[3.0].phase == CoachPhase.COUNTDOWN and at[3.0].notices == (PEOPLE,)
+    assert at[4.5].phase == CoachPhase.ACTIVE and at[4.5].notices == (PEOPLE,)  # a new set
+    assert at[8.97].notices == (PEOPLE,) and at[9.0].notices == (SWITCH,)  # 7 s + the hold
+    assert [round(e.t_s, 2) for e in events(out, PersonSwitched)] == [9.0]
+    assert at[12.97].notices == (SWITCH,) and at[13.0].notices == ()  # 9 s + 4 s
+    assert at[14.0].notices == (PEOPLE,)
+    assert at[19.0].notices == ()
+    # the form cue keeps its slot: the notices are never a cue
+    assert not any(e.cue in (PEOPLE, SWITCH) for e in events(out, CueShown))
+    # the set's report (its own session) says the same
+    warnings = coach.records[0].summary()["warnings"]
+    assert warnings[0].startswith("More than one person in view (12.0-15.0 s): ")
+    assert warnings[0].endswith(PEOPLE.split(": ", 1)[1])
+    assert warnings[1].startswith("The body in view jumped 1 time (at 9.0 s)")
+
+
+def test_no_notices_once_the_routine_is_over() -> None:
+    coach = RoutineCoach(routine(item("glute_bridge", reps=1)))
+    for t, p in BRIDGE:
+        f = coach.step(None if p is None else dataclasses.replace(p, others=1), t)
+    assert f.phase == CoachPhase.DONE and f.notices == ()

@@ -3,18 +3,21 @@ LiveRoutine), driven as the live page does, with a scripted estimator as the cam
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from posekit import lying_side, ramp
 
 from formcheck.app.coach_view import coach_view, plan_lines
 from formcheck.app.live_state import LiveState
-from formcheck.coaching import CoachPhase
+from formcheck.coaching import PEOPLE_NOTICE, CoachPhase
 from formcheck.history import HistoryRecorder
 from formcheck.landmarks import PoseFrame
 from formcheck.live import LiveRoutine
 from formcheck.routine import Routine, apply_prescription, load_routines, single
 from formcheck.spec import get_spec, load_specs
+from formcheck.voice import PEOPLE_LINE
 
 BLACK = np.zeros((480, 640, 3), dtype=np.uint8)
 LEAD = [(0, 125), (6, 125)]  # lying still: the camera check and the 3-2-1
@@ -168,3 +171,64 @@ def test_refresh_needs_a_coach() -> None:
     with pytest.raises(RuntimeError, match="ready_coach"):
         LiveState().refresh()
     assert LiveState().on_frame("frame") == "frame"  # no coach: frames pass through
+
+
+class WithOthers(Bridging):
+    """The bridging estimator, with the person detector's count of others in a span."""
+
+    def __init__(self, keys: list[tuple[float, float]], others: tuple[float, float]) -> None:
+        super().__init__(keys)
+        self.others = others
+
+    def estimate(self, image_bgr: np.ndarray, t_s: float) -> PoseFrame | None:
+        pose = super().estimate(image_bgr, t_s)
+        a, b = self.others
+        return None if pose is None else dataclasses.replace(pose, others=int(a <= t_s < b))
+
+
+# (others in view from, to), the phase when they are first told, and (frame time, the
+# panel's warning lines then): judged in view after 2 s, gone 2 s after they left, and the
+# warning stays PEOPLE_HOLD_S (2 s) after that
+PANEL_PEOPLE = {
+    "before_counting": (  # the camera check and the 3-2-1: no set, no session yet
+        (0.0, 4.0),
+        CoachPhase.COUNTDOWN,
+        [(1.9, ()), (2.0, (PEOPLE_NOTICE,)), (7.9, (PEOPLE_NOTICE,)), (8.0, ())],
+    ),
+    "while_counting": (  # the set's message keeps the cue slot
+        (9.0, 20.0),
+        CoachPhase.ACTIVE,
+        [(10.9, ()), (11.0, (PEOPLE_NOTICE,)), (23.9, (PEOPLE_NOTICE,)), (24.0, ())],
+    ),
+    "a_moment_only": ((9.0, 10.5), None, [(9.0, ()), (11.0, ()), (13.0, ())]),
+}
+
+
+@pytest.mark.parametrize("case", PANEL_PEOPLE)
+def test_the_panel_warns_while_others_are_in_view(case: str) -> None:
+    others, phase, want = PANEL_PEOPLE[case]
+
+    def make(routine: Routine, history: HistoryRecorder | None = None) -> LiveRoutine:
+        est = WithOthers(LEAD + REPS, others)
+        return LiveRoutine(routine, estimator_factory=lambda: est, annotate=False)
+
+    state = LiveState(coach_factory=make, save=False)
+    # 4 reps wanted, 3 made: the set counts to the end (a done routine shows no warnings)
+    state.ready_coach(bridge_routine(reps=4, sets=1), playing=True)
+    assert coach_view(state.frame, True).notices == ()
+    assert state.coach is not None
+    shown: dict[float, tuple[str, ...]] = {}
+    told: list[CoachPhase] = []
+    for t, _ in ramp(LEAD + REPS, 30.0):
+        state.coach.process(BLACK, t)
+        frame = state.refresh()  # as the page does, once per frame here
+        assert frame is not None
+        view = coach_view(frame, True)
+        shown[round(t, 2)] = view.notices
+        if view.notices:
+            assert view.message not in view.notices  # under the message, not in its place
+            told.append(frame.phase)
+    assert [(t, shown[t]) for t, _ in want] == want
+    assert told[:1] == ([] if phase is None else [phase])
+    said = [u.text for _, u in state.speech]
+    assert said.count(PEOPLE_LINE) == (0 if case == "a_moment_only" else 1)

@@ -172,3 +172,15 @@ def test_review_matches_ground_truth(
             if not any(lo <= e["t_s"] <= hi for lo, hi in windows.get(e["rule"], []))
         ]
         assert not stray, f"faults raised outside any injected interval: {stray}"
+
+
+@pytest.mark.parametrize("clip", CLIPS, ids=lambda c: c.stem)
+def test_one_person_is_not_taken_for_two(
+    clip: Path, reports: dict[Path, dict[str, Any] | str]
+) -> None:
+    """Each sample shows one person: no one else in view, and no jump to another body
+    (tests/test_people_clips.py shows the warnings where there are two)."""
+    report = reports[clip]
+    assert not isinstance(report, str), report
+    s = report["summary"]
+    assert (s["others_in_view"], s["person_switches"]) == (False, 0), s["warnings"]

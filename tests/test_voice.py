@@ -17,7 +17,7 @@ from formcheck.coaching import (
     RoutineCoach,
     TargetReached,
 )
-from formcheck.voice import CUE_REPEAT_S, VoiceCues, words
+from formcheck.voice import CUE_REPEAT_S, PEOPLE_LINE, PEOPLE_REPEAT_S, VoiceCues, words
 
 
 def frame(t: float, *events, phase: CoachPhase = CoachPhase.ACTIVE) -> CoachFrame:
@@ -135,3 +135,30 @@ def test_no_position_problem_is_said_after_the_countdown() -> None:
     ]
     frames += [frame(0.6 + 0.1 * k, phase=CoachPhase.COUNTDOWN) for k in range(1, 40)]
     assert [t for _, t in speak(frames)] == ["Glute bridge and more words", "3"]
+
+
+def test_others_coming_into_view_are_said_once_each_time_and_not_again_soon() -> None:
+    from formcheck.results import PeopleInView, PersonSwitched
+
+    came = [3.0, 10.0, 10.0 + PEOPLE_REPEAT_S + 1]  # judged in view at these times
+    frames = []
+    for t in came:
+        frames.append(frame(t, PeopleInView(t, 1, t - 2.0)))
+        frames += [frame(t + 0.1 * k) for k in range(1, 30)]  # they stay: nothing new
+        frames.append(frame(t + 4.0, PeopleInView(t + 4.0, 0, t + 2.0)))  # gone
+    frames.append(frame(60.0, PersonSwitched(60.0, 2.0)))  # shown, not said
+    said = speak(frames)
+    assert [text for _, text in said] == [PEOPLE_LINE, PEOPLE_LINE]
+    assert [t for t, _ in said] == [3.0, pytest.approx(came[2])]  # not again within 30 s
+
+
+def test_others_gone_before_their_turn_are_not_said() -> None:
+    from formcheck.results import PeopleInView
+
+    frames = [
+        frame(0.0, RestBegins(0.0, 30.0, "set", "Glute bridge", None, 2)),
+        frame(0.1, PeopleInView(0.1, 1, -1.9)),
+        frame(0.5, PeopleInView(0.5, 0, -1.5)),
+    ]
+    frames += [frame(0.5 + 0.1 * k) for k in range(1, 60)]
+    assert [t for _, t in speak(frames)] == ["Rest 30 seconds"]

@@ -1,10 +1,12 @@
 """What the coaching view shows for a :class:`~formcheck.coaching.CoachFrame`, as text:
-the big count, the hold countdown, the one message, and the step line. Pure (no
-streamlit): the live page lays it out, tests read it.
+the big count, the hold countdown, the one message, the step line, and the warnings
+under the message (other people in view, a jump to another body: the frame's
+``notices``). Pure (no streamlit): the live page lays it out, tests read it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +26,8 @@ class CoachView:
     kind: str  # "ok", "fault", "cannot", "stopped", "info": the message's colour
     where: str  # "Glute bridge · set 1 of 2 · left side · exercise 1 of 4"
     directions: str = ""  # two-way exercises: "Cat 1 hold · Cow 2 holds"
+    #: warnings under the message, not in its place ("More than one person in view: ...")
+    notices: tuple[str, ...] = ()
 
 
 def _where(frame: CoachFrame) -> str:
@@ -64,6 +68,18 @@ def coach_view(
 ) -> CoachView:
     """The view for ``frame`` (None: nothing analysed yet; ``routine`` then gives the first
     set's target). ``by_direction``: the set's tally per direction (two-way exercises)."""
+    view = _view(frame, playing, routine, by_direction)
+    if frame is not None and frame.notices:
+        view = dataclasses.replace(view, notices=frame.notices)
+    return view
+
+
+def _view(
+    frame: CoachFrame | None,
+    playing: bool,
+    routine: Routine | None,
+    by_direction: Mapping[str, Mapping[str, Any]] | None,
+) -> CoachView:
     if frame is None:
         msg = "Starting the camera…" if playing else "Press Start to begin"
         if routine is None:

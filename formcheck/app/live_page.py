@@ -310,9 +310,9 @@ def _tab_open() -> bool:
 def _show_panel(
     panel: Any, view: CoachView, problem: str | None, footer: str | None = None
 ) -> None:
-    kind, message = view.kind, view.message
-    if problem:
-        kind, message = "cannot", problem
+    kind, message, notices = view.kind, view.message, view.notices
+    if problem:  # the frames stopped (or failed): what they said last is stale
+        kind, message, notices = "cannot", problem, ()
     hold = (
         f'<div class="fc-coach-hold" id="fc-hold">{html.escape(view.hold)}</div>'
         if view.hold
@@ -324,6 +324,11 @@ def _show_panel(
         if view.directions
         else ""
     )
+    # warnings under the one message, never in its place (others in view: counting goes on)
+    notes = "".join(
+        f'<div class="fc-cue fc-warn fc-coach-note">{html.escape(n)}</div>' for n in notices
+    )
+    notes = f'<div id="fc-notices">{notes}</div>' if notes else ""
     panel.markdown(
         f'<div class="fc-coach-panel">'
         f'<div class="fc-coach-where" id="fc-where">{html.escape(view.where)}</div>'
@@ -331,7 +336,7 @@ def _show_panel(
         f'{html.escape(view.count)}</div><div class="fc-coach-label" id="fc-count-label">'
         f"{html.escape(view.count_label)}</div></div>{hold}</div>{dirs}"
         f'<div class="fc-cue fc-{kind} fc-coach-cue" id="fc-cue">{html.escape(message)}</div>'
-        f"{foot}</div>",
+        f"{notes}{foot}</div>",
         unsafe_allow_html=True,
     )
 

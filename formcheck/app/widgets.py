@@ -48,7 +48,7 @@ CSS = """
   line-height: 1; color: #1b3a2b; font-variant-numeric: tabular-nums; white-space: nowrap;}
 .fc-coach-hold {color: #2e7d32;}
 .fc-coach-label {font-size: clamp(1rem, 2.4vh, 1.5rem); color: #5b6b62;}
-.fc-coach-cue {font-size: clamp(1.2rem, 4vh, 2.4rem); line-height: 1.2;}
+.fc-coach-cue, .fc-cue.fc-coach-cue {font-size: clamp(1.2rem, 4vh, 2.4rem); line-height: 1.2;}
 .fc-coach-foot {font-size: 0.85rem; color: #5b6b62;}
 .st-key-fc-coach:fullscreen {background: #ffffff; padding: 1.5rem; overflow: auto;}
 .fc-fs {font-size: 0.95rem; padding: 0.35rem 0.8rem; border-radius: 0.5rem;
@@ -64,6 +64,8 @@ CSS = """
 .fc-cue.fc-fault {background: #fff3e0; color: #8a3c00; border-left: 6px solid #ef6c00;}
 .fc-cue.fc-cannot {background: #eceff1; color: #37474f; border-left: 6px solid #78909c;}
 .fc-cue.fc-stopped {background: #ffebee; color: #8e0000; border-left: 6px solid #c62828;}
+.fc-cue.fc-warn {background: #fff8e1; color: #5d4300; border-left: 6px solid #f9a825;}
+.fc-cue.fc-coach-note {font-size: 1rem; line-height: 1.3; padding: 0.5rem 0.9rem;}
 .fc-pill {display: inline-block; padding: 0.1rem 0.6rem; border-radius: 1rem; font-size: 0.8rem;
           background: #e3ebe6; color: #2d4a3a; margin-right: 0.35rem;}
 .fc-pill.fc-selected {background: #1b5e20; color: #ffffff;}
@@ -305,6 +307,8 @@ def show_summary(record: SessionRecord, key: str, title: str = "Summary") -> Non
     stopped = ui.stopped_text(record)
     if stopped is not None:
         st.error(stopped, icon=":material/pan_tool:")
+    for warning in summary.get("warnings", ()):  # others in view, a jump to another body
+        st.warning(warning, icon=":material/group:")
     rows = ui.fault_rows(record)
     if rows:
         st.markdown("**Form faults**")

@@ -11,7 +11,9 @@ Our format (written by :func:`save_landmarks`) is a CSV with one row per frame:
 - ``tracked`` (1 when the frame has tracked points, see
   :mod:`formcheck.pose.tracking`, else empty) and for each landmark ``<name>_tx``,
   ``<name>_ty`` (normalised; empty where a tracked part was lost). Replaying them
-  reproduces a review without the video's pixels.
+  reproduces a review without the video's pixels;
+- ``others``: other people in view beside the tracked one (``PoseFrame.others``;
+  empty for 0 and in files written before it existed).
 
 A frame with no person keeps its ``t_s`` and image size and leaves every
 landmark value empty.
@@ -48,6 +50,7 @@ HEADER: tuple[str, ...] = (
     *(f"{name}_{s}" for name in NAMES for s in _OWN_SUFFIXES),
     "tracked",
     *(f"{name}_t{a}" for name in NAMES for a in "xy"),
+    "others",
 )
 
 
@@ -109,6 +112,7 @@ def save_landmarks(
                     cells.append("1")
                     for tx, ty in pose.tracked:
                         cells += [_fmt(tx / w), _fmt(ty / h)]
+                cells.append(str(pose.others) if pose.others else "")
                 writer.writerow(cells)
             rows += 1
     return rows
@@ -167,6 +171,7 @@ def _iter_rows(
         has_time = "t_s" in fields
         has_size = "image_w" in fields and "image_h" in fields
         has_tracked = "tracked" in fields and all(f"{n}_tx" in fields for n in NAMES)
+        has_others = "others" in fields
         index = {name: NAMES.index(name) for name in present}
         last_t = -math.inf
         for row_no, row in enumerate(reader):
@@ -204,13 +209,20 @@ def _iter_rows(
                             for n in NAMES
                         ]
                     )
+                others = _float(row.get("others")) if has_others else math.nan
             except ValueError as err:
                 raise _bad(path, f"row {row_no + 2}: {err}") from err
             if not any_point:
                 yield t_s, None
             else:
                 pose = PoseFrame(
-                    t_s=t_s, xy=xy, world=world, visibility=vis, image_size=(w, h), tracked=tracked
+                    t_s=t_s,
+                    xy=xy,
+                    world=world,
+                    visibility=vis,
+                    image_size=(w, h),
+                    tracked=tracked,
+                    others=int(others) if math.isfinite(others) and others > 0 else 0,
                 )
                 yield t_s, pose
 

@@ -24,8 +24,11 @@ from typing import Any
 
 import pytest
 from browserkit import ROOT, launch_chromium, main_text, run_app, screenshot, wait_for_app
+from composekit import centres, still_y4m
 
+from formcheck.coaching import PEOPLE_NOTICE
 from formcheck.video import to_y4m
+from formcheck.voice import PEOPLE_LINE
 
 CLIP = ROOT / "sample_videos" / "glute_bridge_side_clean.mp4"
 #: A front view of a standing exercise: the wrong view for a squat, which wants the side.
@@ -69,7 +72,7 @@ READ_PANEL = """() => {
   const text = (id) => { const e = document.getElementById(id); return e ? e.innerText : ''; };
   return {count: text('fc-count'), label: text('fc-count-label'), cue: text('fc-cue'),
           where: text('fc-where'), foot: text('fc-foot'), hold: text('fc-hold'),
-          said: window.__fcSaid ? [...window.__fcSaid] : []};
+          notices: text('fc-notices'), said: window.__fcSaid ? [...window.__fcSaid] : []};
 }"""
 TIME_RE = re.compile(r"Time (\d+):(\d\d(?:\.\d+)?)")
 
@@ -299,6 +302,32 @@ def test_the_camera_check_reports_the_wrong_view(
     finally:
         browser.close()
         cam.y4m.unlink(missing_ok=True)
+
+
+def test_another_person_in_view_is_warned_under_the_cue(
+    app_url: str, playwright_instance: Any, tmp_path: Path
+) -> None:
+    """Two people standing side by side (two sample clips' middles, one still picture that
+    Chromium's fake camera loops): the person detector finds the other one, and the panel
+    warns under the cue, in the report's words, and says it once."""
+    squat, hike = ROOT / "sample_videos" / "squat_lift_clean.mp4", FRONT_CLIP
+    for clip in (squat, hike):
+        if not clip.is_file():
+            pytest.skip(f"{clip.name} is not in sample_videos/")
+    y4m = still_y4m(centres(squat, hike, at_s=1.0), tmp_path / "two.y4m", seconds=2.0)
+    cam = FakeCamera(y4m, 0, 2.0)
+    browser, pg = open_live(playwright_instance, app_url + "/?exercise=squat_lift", cam)
+    try:
+        assert pg.locator("#fc-notices").count() == 0
+        start(pg)
+        panel = wait_for(pg, "p.notices.includes('More than one person in view')")
+        assert panel["notices"] == PEOPLE_NOTICE, panel
+        assert panel["cue"] and panel["cue"] != panel["notices"], panel  # the cue keeps its slot
+        screenshot(pg, "live_two_people", height=1000)
+        panel = wait_for(pg, f"p.said.includes('{PEOPLE_LINE}')")
+        assert panel["said"].count(PEOPLE_LINE) == 1, panel
+    finally:
+        browser.close()
 
 
 def test_the_coaching_view_is_readable_on_a_phone_and_from_the_floor(
