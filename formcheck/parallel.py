@@ -36,7 +36,7 @@ from formcheck.video import open_video
 #: --overlap (per-frame landmarks against one process); see docs/parallel.md.
 OVERLAP_S = 2.0
 #: Longest segment (seconds): bounds what a worker holds and hands back at once.
-MAX_SEGMENT_S = 30.0
+MAX_SEGMENT_S = 60.0
 #: Shortest segment worth a process of its own (the warm-up is paid per segment).
 MIN_SEGMENT_S = 4.0
 

@@ -39,9 +39,9 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
         (20.0, 2, 2),
         (20.0, 8, 5),  # no segment under MIN_SEGMENT_S
         (6.0, 2, 1),  # too short to share out
-        (600.0, 2, 20),  # a long clip: segments of at most MAX_SEGMENT_S
-        (65.0, 2, 4),  # a multiple of the processes: 4 of 16.25 s, not 3
-        (100.0, 3, 6),
+        (600.0, 2, 10),  # a long clip: segments of at most MAX_SEGMENT_S
+        (130.0, 2, 4),  # a multiple of the processes: 4 of 32.5 s, not 3 of 43.3 s
+        (100.0, 3, 3),
     ],
 )
 def test_segments_cover_the_clip_once(duration: float, jobs: int, count: int) -> None:
@@ -52,7 +52,7 @@ def test_segments_cover_the_clip_once(duration: float, jobs: int, count: int) ->
     for a, b in itertools.pairwise(segs):
         assert a.end_s == b.start_s  # no gap, no overlap in what is owned
         assert b.warmup_s == 2.0
-    assert all(s.end_s - s.start_s <= 30.0 + 1e-9 for s in segs[:-1])
+    assert all(s.end_s - s.start_s <= 60.0 + 1e-9 for s in segs[:-1])
 
 
 def _short_clip(src: Path, dst: Path, seconds: float) -> Path:
