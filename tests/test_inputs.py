@@ -322,7 +322,8 @@ def _check_new_folder(t: Path, out: str) -> None:
 
 ROWS = [
     Row("missing", _missing, EXIT_ERROR, "clip not found"),
-    Row("directory", _directory, EXIT_ERROR, "not a file"),
+    # a folder is a batch of clips (issue 13): it needs a place for the reports
+    Row("directory", _directory, EXIT_ERROR, "need --out-dir DIR"),
     Row("empty", _empty, EXIT_ERROR, "cannot read"),
     Row("text", _text, EXIT_ERROR, "cannot read"),
     Row("truncated", _truncated, EXIT_NOT_ASSESSED, NO_ONE, _check_truncated),
