@@ -192,14 +192,16 @@ class RayEngine:
             raise FormcheckError(
                 'the Ray engine needs Ray: pip install -e ".[ray]" (or use the default engine)'
             ) from err
-        # No usage reports to anyone: formcheck makes no outbound connections.
+        # No usage reports. Ray's own processes still probe the network (an audit found
+        # 8.8.8.8, cloud metadata addresses): Ray is outside the privacy promise
+        # (docs/parallel.md); the default engine makes no connection.
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
         started = not ray.is_initialized()
         if started:
             opts: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
             if self.address is None:
                 opts["num_cpus"] = self.jobs
-                # on this machine only: no probe of a public address to find the LAN one
+                # the driver on the loopback address (Ray's own address probe still runs)
                 opts["_node_ip_address"] = "127.0.0.1"
             ray.init(address=self.address, **opts)
         try:

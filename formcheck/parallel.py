@@ -2,14 +2,17 @@
 
 The clip is cut into segments of time; a worker process estimates the poses of
 one segment with its own pose model (a model can't be pickled and MediaPipe's
-video mode keeps state per instance, so each segment creates its own), its own
-optical-flow tracker and its own cut detector. A worker starts ``overlap_s``
-before its segment (the *warm-up*: the model's tracking and smoothing, the
-optical-flow key frame and the cut detector's previous frame settle there) and
-hands back only the frames it owns, ``start_s <= t_s < end_s``. The segments
-come back in time order and :func:`segmented_poses` yields one stream, so the
-engine (:func:`formcheck.pipeline.review_clip`) runs once over the whole
-timeline, exactly as it does in one process.
+video mode keeps state per instance, so each segment creates its own) and its own
+cut detector. A worker starts ``overlap_s`` before its segment (the *warm-up*: the
+model's tracking and smoothing and the cut detector's previous frame settle there)
+and hands back only the frames it owns, ``start_s <= t_s < end_s``. The segments
+come back in time order and :class:`SegmentedPoses` yields one stream, so the
+engine (:func:`formcheck.pipeline.review_clip`) runs once over the whole timeline.
+The poses after a segment's start are within a pixel or two of one process's, not
+identical (MediaPipe tracks from the previous frame; see docs/parallel.md), so a
+single clip is reviewed in one process unless ``--jobs`` asks otherwise. Specs that
+measure in tracked space (optical flow) are never segmented: a tracked point is
+relative to where its tracking began.
 
 Memory stays bounded: a segment is at most :data:`MAX_SEGMENT_S` long and the
 pool works at most ``jobs`` segments ahead of the engine, so a long clip is
@@ -24,12 +27,12 @@ from __future__ import annotations
 import math
 import os
 import signal
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.pool import AsyncResult, Pool
 
 from formcheck.cuts import CutDetector
-from formcheck.landmarks import Landmark, PoseFrame
+from formcheck.landmarks import PoseFrame
 from formcheck.video import open_video
 
 #: Warm-up before each segment (seconds): measured with benchmarks/bench_pipeline.py
@@ -93,43 +96,30 @@ class SegmentResult:
     steps: list[PoseStep]
     corrupt: str | None  # the clip's decode error, when the decoder hit corrupt data here
     model_name: str
-    warmup_frames: int = 0
 
 
 def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def pose_segment(
-    path: str,
-    seg: Segment,
-    model: str | None,
-    tracked: Sequence[Landmark],
-) -> SegmentResult:
+def pose_segment(path: str, seg: Segment, model: str | None) -> SegmentResult:
     """Estimate the poses of one segment (runs in a worker process)."""
     from formcheck.pose import create_estimator
-    from formcheck.pose.tracking import tracker_for
 
-    tracker = tracker_for(tracked)
     cuts = CutDetector()
     steps: list[PoseStep] = []
-    warm = 0
     with open_video(path) as src, create_estimator(model=model) as est:
         for vf in src.frames_from(seg.start_s - seg.warmup_s):
             if vf.t_s >= seg.end_s:
                 break
             is_cut = cuts.step(vf.image)
             pose = est.estimate(vf.image, vf.t_s)
-            if tracker is not None:
-                pose = tracker.update(vf.image, pose)
-            if vf.t_s < seg.start_s:
-                warm += 1
-                continue
-            steps.append((vf.t_s, pose, is_cut))
+            if vf.t_s >= seg.start_s:  # warm-up frames settle the model, unused
+                steps.append((vf.t_s, pose, is_cut))
         err = src.decode_error
         name = getattr(est, "name", type(est).__name__)
     corrupt = err if err is not None and "corrupt data" in err else None
-    return SegmentResult(steps, corrupt, name, warm)
+    return SegmentResult(steps, corrupt, name)
 
 
 class SegmentedPoses:
@@ -145,7 +135,6 @@ class SegmentedPoses:
         path: str,
         jobs: int,
         model: str | None = None,
-        tracked: Sequence[Landmark] = (),
         overlap_s: float = OVERLAP_S,
         max_segment_s: float = MAX_SEGMENT_S,
         stop: Callable[[], int] | None = None,
@@ -156,11 +145,9 @@ class SegmentedPoses:
         self.path = str(path)
         self.jobs = max(1, jobs)
         self.model = model
-        self.tracked = tuple(tracked)
         self.segments = plan_segments(self.duration_s, self.jobs, overlap_s, max_segment_s)
         self.decode_error: str | None = None
         self.model_name = ""
-        self.warmup_frames = 0
         self.stop = stop
         self.stopped = False  # ended early because stop() asked
         self._pool: Pool | None = None
@@ -177,7 +164,7 @@ class SegmentedPoses:
             # At most jobs segments ahead of the consumer: bounded memory.
             assert self._pool is not None
             while todo and len(pending) < self.jobs:
-                args = (self.path, todo.pop(0), self.model, self.tracked)
+                args = (self.path, todo.pop(0), self.model)
                 pending.append(self._pool.apply_async(pose_segment, args))
 
         try:
@@ -191,7 +178,6 @@ class SegmentedPoses:
                 res = pending.pop(0).get()
                 submit()
                 self.model_name = res.model_name
-                self.warmup_frames += res.warmup_frames
                 for step in res.steps:
                     last_t = step[0]
                     frames += 1

@@ -143,11 +143,12 @@ def review_clip(
     interrupted.
 
     With ``jobs`` > 1, no ``estimator`` and a spec that tracks no landmarks with optical
-    flow, the poses are estimated by ``jobs`` processes,
-    each on a segment of the clip with a model of its own (``pose_model``: None for the
-    bundled model, or a ``.task`` file; see :mod:`formcheck.parallel`); the engine still
-    runs once here over the whole timeline, so the reps, holds and faults are those of a
-    one-process review.
+    flow, the poses are estimated by ``jobs`` processes, each on a segment of the clip
+    with a model of its own (``pose_model``: None for the bundled model, or a ``.task``
+    file; see :mod:`formcheck.parallel`); the engine still runs once here over the whole
+    timeline. The landmarks after a segment's start are within a pixel or two of a
+    one-process review's, not identical, so a rule near its threshold can decide
+    differently there (docs/parallel.md).
     """
     sides: list[str | None] = [side] if (side or not spec.has_sides) else ["left", "right"]
     sessions = {s: ExerciseSession(spec, side=s) for s in sides}
@@ -161,9 +162,7 @@ def review_clip(
     if jobs > 1 and estimator is None and not spec.tracked_landmarks:
         from formcheck.parallel import SegmentedPoses
 
-        segmented = SegmentedPoses(
-            str(path), jobs, pose_model, spec.tracked_landmarks, stop=lambda: stops()
-        )
+        segmented = SegmentedPoses(str(path), jobs, pose_model, stop=lambda: stops())
         if len(segmented.segments) == 1:  # too short to share out: this process does it
             segmented = None
     own_estimator = estimator is None and segmented is None
